@@ -1,1 +1,97 @@
+//! Python's [`selectors`](https://docs.python.org/3/library/selectors.html) module for Rust:
+//! register file objects with an event mask and attached data, then wait until some are ready.
+//!
+//! Every kernel interface Python has, behind one [`BaseSelector`] trait: [`SelectSelector`],
+//! [`PollSelector`], [`EpollSelector`], [`KqueueSelector`], [`DevpollSelector`], and
+//! [`DefaultSelector`], which picks the best one at run time. Zero dependencies (the FFI is
+//! the hand-written [`sys`] crate), `no_std` + `alloc`.
+//!
+//! ```
+//! # #[cfg(all(unix, feature = "std"))] {
+//! use std::io::{Read, Write};
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use ioselectors::{BaseSelector, DefaultSelector, EVENT_READ, EVENT_WRITE};
+//!
+//! let (a, b) = UnixStream::pair()?;
+//! let mut sel = DefaultSelector::new()?;
+//! sel.register(&a, EVENT_WRITE, "a")?;
+//! sel.register(&b, EVENT_READ, "b")?;
+//!
+//! for (key, events) in sel.select(Some(Duration::from_secs(1)))? {
+//!     assert_eq!((key.data, events), ("a", EVENT_WRITE));
+//!     (&a).write_all(b"ping")?; // std sockets do I/O through shared references too
+//! }
+//! let ready = sel.select(Some(Duration::from_secs(1)))?;
+//! assert!(ready.iter().any(|(key, ev)| key.data == "b" && *ev == EVENT_READ));
+//! let mut buf = [0; 4];
+//! (&b).read_exact(&mut buf)?;
+//! sel.unregister(&a)?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Python → Rust
+//!
+//! | Python | ioselectors |
+//! |---|---|
+//! | `EVENT_READ`, `EVENT_WRITE` | [`EVENT_READ`], [`EVENT_WRITE`] ([`Events`]) |
+//! | `SelectorKey(fileobj, fd, events, data)` | [`SelectorKey`] `{ fileobj, fd, events, data }` |
+//! | an int fd, or an object with `fileno()` | [`FileObj`]: [`RawFd`], std's fd types, references and `Rc`/`Arc`/`Box` of them |
+//! | `sel.register(f, ev, data)` | [`sel.register(f, ev, data)?`](BaseSelector::register) |
+//! | `sel.unregister(f)` / `sel.modify(f, ev, data)` | [`unregister(&f)`](BaseSelector::unregister) / [`modify(&f, ev, data)`](BaseSelector::modify) |
+//! | `sel.select(timeout)` | [`select(Some(Duration))`](BaseSelector::select); `None` blocks; [`select_ready`](BaseSelector::select_ready) does not allocate |
+//! | `sel.get_key(f)` / `sel.get_map()` | [`get_key(&f)`](BaseSelector::get_key) / [`get_map()`](BaseSelector::get_map) (`None` once closed) |
+//! | `with DefaultSelector() as sel:` | `Drop` closes; [`close()`](BaseSelector::close) is explicit and idempotent |
+//! | ValueError / KeyError / RuntimeError / OSError | [`Error`]'s variants |
+//!
+//! # Semantics
+//!
+//! CPython's, made consistent between backends: validation before any system call, the same
+//! errors on every backend, rollback on failure, one closed-selector rule, HUP/ERR mapped as
+//! CPython maps them, timeouts rounded up once and never to zero, `EINTR` retried against the
+//! original deadline. The README's "Differences from CPython" table lists every deliberate
+//! difference.
+//!
+//! # Crate features
+//!
+//! * `std` (default): `std::error::Error` for [`Error`], `From<Error> for std::io::Error`, and
+//!   [`FileObj`] for std's fd and socket types. Without it the crate is `no_std` + `alloc`,
+//!   and everything else works the same (the monotonic clock comes from `clock_gettime`).
 #![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub use ioselectors_sys as sys;
+
+mod default;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+mod error;
+mod events;
+mod key;
+mod poll;
+mod registry;
+mod select;
+mod selector;
+mod syscall;
+mod timeout;
+
+pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use epoll::{EpollBackend, EpollSelector};
+pub use error::{Error, Result};
+pub use events::{Events, EVENT_READ, EVENT_WRITE};
+pub use key::{FileObj, SelectorKey};
+pub use poll::{PollBackend, PollSelector};
+pub use registry::{Keys, SelectorMap};
+pub use select::{SelectBackend, SelectSelector};
+pub use selector::{BaseSelector, GenericSelector, Ready};
+
+/// A file descriptor: what [`FileObj::fileno`] returns (`int` on unix).
+#[cfg(unix)]
+pub type RawFd = core::ffi::c_int;

@@ -1,0 +1,248 @@
+//! [`DefaultSelector`]: the most efficient backend that works here, chosen at run time in
+//! Python's order kqueue > epoll > devpoll > poll > select (Python's `_can_use` probes).
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::sync::atomic::{AtomicU8, Ordering};
+use core::time::Duration;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::epoll::EpollBackend;
+use crate::poll::PollBackend;
+use crate::select::SelectBackend;
+use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::{syscall, Error, Events, RawFd, Result};
+
+/// Python's `selectors.DefaultSelector`: the first backend that works on this machine, in
+/// Python's preference order kqueue > epoll > devpoll > poll > select.
+///
+/// | OS | DefaultSelector |
+/// |---|---|
+/// | Linux, Android | epoll (poll if epoll is unavailable, e.g. `ENOSYS`) |
+/// | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue |
+/// | illumos | epoll |
+/// | Solaris | /dev/poll |
+/// | other unix | poll |
+///
+/// Like Python's `_can_use`, the choice is probed once per process, by creating and closing
+/// the kernel object (for poll: one zero-timeout `poll()`), and kept. A probe that fails for
+/// lack of fds (`EMFILE`, `ENFILE`, `ENOMEM`) is not taken as "unsupported": the error is
+/// returned and the next call probes again.
+///
+/// ```
+/// use ioselectors::{Backend, BaseSelector, DefaultSelector};
+/// let sel: DefaultSelector = DefaultSelector::new()?;
+/// # #[cfg(target_os = "linux")]
+/// assert_eq!(sel.backend(), Backend::Epoll);
+/// println!("using {}", sel.backend()); // e.g. "epoll"
+/// # Ok::<(), ioselectors::Error>(())
+/// ```
+pub type DefaultSelector<F = RawFd, D = ()> = GenericSelector<DefaultBackend, F, D>;
+
+/// The kernel interfaces, named after Python's selector classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Backend {
+    /// `kqueue(2)`: [`KqueueSelector`](crate::KqueueSelector).
+    Kqueue = 1,
+    /// `epoll(7)`: [`EpollSelector`](crate::EpollSelector).
+    Epoll = 2,
+    /// Solaris `/dev/poll`: [`DevpollSelector`](crate::DevpollSelector).
+    Devpoll = 3,
+    /// `poll(2)`: [`PollSelector`](crate::PollSelector).
+    Poll = 4,
+    /// `select(2)`: [`SelectSelector`](crate::SelectSelector).
+    Select = 5,
+}
+
+impl Backend {
+    /// Python's preference order.
+    pub const PREFERENCE: [Backend; 5] = [
+        Backend::Kqueue,
+        Backend::Epoll,
+        Backend::Devpoll,
+        Backend::Poll,
+        Backend::Select,
+    ];
+
+    /// The interface's name: `"kqueue"`, `"epoll"`, `"devpoll"`, `"poll"` or `"select"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Kqueue => "kqueue",
+            Backend::Epoll => "epoll",
+            Backend::Devpoll => "devpoll",
+            Backend::Poll => "poll",
+            Backend::Select => "select",
+        }
+    }
+
+    /// Whether this build has the interface at all (it may still fail at run time).
+    pub const fn is_compiled(self) -> bool {
+        match self {
+            Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
+            Backend::Kqueue | Backend::Devpoll => false,
+            Backend::Poll | Backend::Select => true,
+        }
+    }
+
+    fn from_u8(v: u8) -> Option<Backend> {
+        Backend::PREFERENCE.into_iter().find(|b| *b as u8 == v)
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The backend of [`DefaultSelector`]: whichever interface was chosen.
+#[derive(Debug)]
+pub enum DefaultBackend {
+    /// `epoll(7)`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Epoll(EpollBackend),
+    /// `poll(2)`.
+    Poll(PollBackend),
+    /// `select(2)`.
+    Select(SelectBackend),
+}
+
+impl Sealed for DefaultBackend {}
+
+macro_rules! dispatch {
+    ($self:expr, $b:ident => $e:expr) => {
+        match $self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            DefaultBackend::Epoll($b) => $e,
+            DefaultBackend::Poll($b) => $e,
+            DefaultBackend::Select($b) => $e,
+        }
+    };
+}
+
+impl Interface for DefaultBackend {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        dispatch!(self, b => b.add(fd, events))
+    }
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
+        dispatch!(self, b => b.modify(fd, old, new))
+    }
+    fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        dispatch!(self, b => b.remove(fd, events))
+    }
+    fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        nkeys: usize,
+        ready: &mut Vec<(RawFd, Events)>,
+    ) -> Result<()> {
+        dispatch!(self, b => b.wait(timeout, nkeys, ready))
+    }
+    fn close(&mut self) {
+        dispatch!(self, b => b.close())
+    }
+}
+
+impl DefaultBackend {
+    fn open(kind: Backend) -> Result<DefaultBackend> {
+        match kind {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
+            Backend::Poll => Ok(DefaultBackend::Poll(PollBackend::new())),
+            Backend::Select => Ok(DefaultBackend::Select(SelectBackend::new())),
+            _ => Err(Error::Os(ioselectors_sys::ENOSYS)),
+        }
+    }
+
+    fn kind(&self) -> Backend {
+        match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            DefaultBackend::Epoll(_) => Backend::Epoll,
+            DefaultBackend::Poll(_) => Backend::Poll,
+            DefaultBackend::Select(_) => Backend::Select,
+        }
+    }
+}
+
+/// The probed choice, `0` until the first probe.
+static CHOICE: AtomicU8 = AtomicU8::new(0);
+
+/// Python's `_can_use(method)`: make the kernel object and close it (for poll, one
+/// zero-timeout `poll()`). `Ok(false)` for "not supported here"; `Err` for a failure that
+/// says nothing about support (out of fds or memory).
+fn can_use(kind: Backend) -> Result<bool> {
+    if !kind.is_compiled() {
+        return Ok(false);
+    }
+    let probe = match kind {
+        Backend::Poll => syscall::poll(&mut [], 0).map(drop),
+        Backend::Select => Ok(()),
+        _ => DefaultBackend::open(kind).map(drop),
+    };
+    match probe {
+        Ok(()) => Ok(true),
+        Err(Error::Os(e))
+            if e == ioselectors_sys::EMFILE
+                || e == ioselectors_sys::ENFILE
+                || e == ioselectors_sys::ENOMEM =>
+        {
+            Err(Error::Os(e))
+        }
+        Err(_) => Ok(false),
+    }
+}
+
+/// The backend `DefaultSelector::new()` uses in this process, probing on first use.
+///
+/// # Errors
+/// [`Error::Os`] when a probe failed for lack of fds or memory.
+pub fn default_backend() -> Result<Backend> {
+    if let Some(kind) = Backend::from_u8(CHOICE.load(Ordering::Relaxed)) {
+        return Ok(kind);
+    }
+    for kind in Backend::PREFERENCE {
+        if can_use(kind)? {
+            CHOICE.store(kind as u8, Ordering::Relaxed);
+            return Ok(kind);
+        }
+    }
+    Ok(Backend::Select)
+}
+
+impl<F, D> GenericSelector<DefaultBackend, F, D> {
+    /// A new selector on [`default_backend()`].
+    ///
+    /// # Errors
+    /// [`Error::Os`] when the kernel object cannot be made (e.g. `EMFILE`).
+    pub fn new() -> Result<Self> {
+        Self::with_backend(default_backend()?)
+    }
+
+    /// A new selector on the given backend, e.g. from a `--backend` option.
+    ///
+    /// # Errors
+    /// [`Error::Os`] with `ENOSYS` when this build lacks the interface; any error of making
+    /// its kernel object.
+    pub fn with_backend(kind: Backend) -> Result<Self> {
+        Ok(Self::with(DefaultBackend::open(kind)?))
+    }
+
+    /// Which backend this selector runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend.kind()
+    }
+
+    /// The kernel object's fd (epoll, kqueue, /dev/poll), Python's `fileno()`; `None` for
+    /// poll and select, which have none, and after `close()`.
+    pub fn fileno(&self) -> Option<RawFd> {
+        if self.is_closed() {
+            return None;
+        }
+        match &self.backend {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            DefaultBackend::Epoll(b) => b.fileno(),
+            _ => None,
+        }
+    }
+}

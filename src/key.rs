@@ -1,0 +1,115 @@
+//! [`SelectorKey`] and the [`FileObj`] trait: Python's `SelectorKey` namedtuple and "an int fd or
+//! anything with `fileno()`".
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::sync::Arc;
+
+use crate::{Events, RawFd};
+
+/// What a file object is registered as: Python's `SelectorKey(fileobj, fd, events, data)`.
+///
+/// A plain value. [`select`](crate::BaseSelector::select) returns owned copies, so a loop can
+/// register, modify or unregister while it walks the results, as Python code does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SelectorKey<F, D> {
+    /// The registered file object.
+    pub fileobj: F,
+    /// Its file descriptor, `fileobj.fileno()` at registration.
+    pub fd: RawFd,
+    /// The events to wait for.
+    pub events: Events,
+    /// The attached data, opaque to the selector.
+    pub data: D,
+}
+
+/// A file object: anything with a file descriptor. Python accepts "an int fd or an object with a
+/// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) every std type that owns or
+/// borrows an fd, plus references and `Box`/`Rc`/`Arc` of any of them.
+///
+/// ```
+/// use ioselectors::FileObj;
+/// assert_eq!(FileObj::fileno(&7), 7);
+/// # #[cfg(all(unix, feature = "std"))] {
+/// use std::os::unix::net::UnixStream;
+/// use std::os::fd::AsRawFd;
+/// let (a, _b) = UnixStream::pair().unwrap();
+/// assert_eq!(a.fileno(), a.as_raw_fd());
+/// assert_eq!(std::rc::Rc::new(&a).fileno(), a.as_raw_fd());
+/// # }
+/// ```
+pub trait FileObj {
+    /// The file descriptor, Python's `fileobj.fileno()`.
+    fn fileno(&self) -> RawFd;
+}
+
+impl FileObj for RawFd {
+    fn fileno(&self) -> RawFd {
+        *self
+    }
+}
+
+impl<T: FileObj + ?Sized> FileObj for &T {
+    fn fileno(&self) -> RawFd {
+        (**self).fileno()
+    }
+}
+
+impl<T: FileObj + ?Sized> FileObj for &mut T {
+    fn fileno(&self) -> RawFd {
+        (**self).fileno()
+    }
+}
+
+impl<T: FileObj + ?Sized> FileObj for Box<T> {
+    fn fileno(&self) -> RawFd {
+        (**self).fileno()
+    }
+}
+
+impl<T: FileObj + ?Sized> FileObj for Rc<T> {
+    fn fileno(&self) -> RawFd {
+        (**self).fileno()
+    }
+}
+
+impl<T: FileObj + ?Sized> FileObj for Arc<T> {
+    fn fileno(&self) -> RawFd {
+        (**self).fileno()
+    }
+}
+
+#[cfg(all(unix, feature = "std"))]
+macro_rules! impl_fileobj_as_raw_fd {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl FileObj for $ty {
+                fn fileno(&self) -> RawFd {
+                    std::os::fd::AsRawFd::as_raw_fd(self)
+                }
+            }
+        )*
+    };
+}
+
+#[cfg(all(unix, feature = "std"))]
+impl_fileobj_as_raw_fd!(
+    std::fs::File,
+    std::net::TcpStream,
+    std::net::TcpListener,
+    std::net::UdpSocket,
+    std::os::unix::net::UnixStream,
+    std::os::unix::net::UnixListener,
+    std::os::unix::net::UnixDatagram,
+    std::os::fd::OwnedFd,
+    std::os::fd::BorrowedFd<'_>,
+    std::io::Stdin,
+    std::io::Stdout,
+    std::io::Stderr,
+    std::io::StdinLock<'_>,
+    std::io::StdoutLock<'_>,
+    std::io::StderrLock<'_>,
+    std::process::ChildStdin,
+    std::process::ChildStdout,
+    std::process::ChildStderr,
+);

@@ -1,0 +1,225 @@
+//! The key map, Python's `_fd_to_key`: a table indexed by fd, so every lookup is O(1) and memory
+//! is proportional to the largest registered fd. [`SelectorMap`] is the read-only view
+//! `get_map()` returns.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::{FileObj, RawFd, SelectorKey};
+
+pub(crate) struct Registry<F, D> {
+    slots: Vec<Option<SelectorKey<F, D>>>,
+    len: usize,
+}
+
+/// The table index of `fd`, or `None` for a negative fd.
+fn index(fd: RawFd) -> Option<usize> {
+    usize::try_from(fd).ok()
+}
+
+impl<F, D> Registry<F, D> {
+    pub(crate) const fn new() -> Self {
+        Registry {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
+        self.slots.get(index(fd)?)?.as_ref()
+    }
+
+    pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
+        self.slots.get_mut(index(fd)?)?.as_mut()
+    }
+
+    /// Stores `key` in the free slot of `key.fd` (the caller checked it is free and valid).
+    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
+        let i = index(key.fd).expect("registered fds are validated non-negative");
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        debug_assert!(self.slots[i].is_none());
+        self.len += 1;
+        self.slots[i].insert(key)
+    }
+
+    pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
+        let key = self.slots.get_mut(index(fd)?)?.take()?;
+        self.len -= 1;
+        // Keep the table no longer than the largest registered fd.
+        while let Some(None) = self.slots.last() {
+            self.slots.pop();
+        }
+        Some(key)
+    }
+
+    /// Drops every key and frees the table.
+    pub(crate) fn clear(&mut self) {
+        self.slots = Vec::new();
+        self.len = 0;
+    }
+
+    pub(crate) fn iter(&self) -> Keys<'_, F, D> {
+        Keys {
+            slots: self.slots.iter(),
+            left: self.len,
+        }
+    }
+}
+
+/// A read-only view of a selector's registrations: Python's `get_map()` mapping.
+///
+/// Keyed by fd; lookups accept any [`FileObj`], like Python's `mapping[fileobj]`. Iteration is
+/// in ascending fd order and yields the keys ([`keys`](SelectorMap::keys) yields the fds, as
+/// iterating Python's mapping does).
+pub struct SelectorMap<'a, F, D> {
+    registry: &'a Registry<F, D>,
+}
+
+impl<'a, F, D> SelectorMap<'a, F, D> {
+    pub(crate) fn new(registry: &'a Registry<F, D>) -> Self {
+        SelectorMap { registry }
+    }
+
+    /// The number of registered file objects, Python's `len(mapping)`.
+    pub fn len(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The key registered for `fileobj`'s fd, Python's `mapping.get(fileobj)`.
+    pub fn get<G: FileObj + ?Sized>(&self, fileobj: &G) -> Option<&'a SelectorKey<F, D>> {
+        self.registry.get(fileobj.fileno())
+    }
+
+    /// Whether `fileobj`'s fd is registered, Python's `fileobj in mapping`.
+    pub fn contains<G: FileObj + ?Sized>(&self, fileobj: &G) -> bool {
+        self.get(fileobj).is_some()
+    }
+
+    /// The keys, in ascending fd order (Python's `mapping.values()`).
+    pub fn iter(&self) -> Keys<'a, F, D> {
+        self.registry.iter()
+    }
+
+    /// The registered fds, ascending (Python's `list(mapping)`).
+    pub fn keys(&self) -> impl Iterator<Item = RawFd> + 'a {
+        self.registry.iter().map(|key| key.fd)
+    }
+
+    /// The keys, in ascending fd order (Python's `mapping.values()`).
+    pub fn values(&self) -> Keys<'a, F, D> {
+        self.iter()
+    }
+}
+
+impl<F, D> Clone for SelectorMap<'_, F, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F, D> Copy for SelectorMap<'_, F, D> {}
+
+impl<'a, F, D> IntoIterator for SelectorMap<'a, F, D> {
+    type Item = &'a SelectorKey<F, D>;
+    type IntoIter = Keys<'a, F, D>;
+    fn into_iter(self) -> Keys<'a, F, D> {
+        self.iter()
+    }
+}
+
+impl<F: fmt::Debug, D: fmt::Debug> fmt::Debug for SelectorMap<'_, F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|key| (key.fd, key)))
+            .finish()
+    }
+}
+
+/// Iterator over registered keys in ascending fd order.
+pub struct Keys<'a, F, D> {
+    slots: core::slice::Iter<'a, Option<SelectorKey<F, D>>>,
+    left: usize,
+}
+
+impl<'a, F, D> Iterator for Keys<'a, F, D> {
+    type Item = &'a SelectorKey<F, D>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = self.slots.by_ref().find_map(Option::as_ref)?;
+        self.left -= 1;
+        Some(key)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<F, D> ExactSizeIterator for Keys<'_, F, D> {}
+
+impl<F, D> fmt::Debug for Keys<'_, F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys").field("left", &self.left).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EVENT_READ;
+    use alloc::vec;
+
+    fn key(fd: RawFd) -> SelectorKey<RawFd, u32> {
+        SelectorKey {
+            fileobj: fd,
+            fd,
+            events: EVENT_READ,
+            data: fd as u32 * 10,
+        }
+    }
+
+    #[test]
+    fn insert_get_remove() {
+        let mut r = Registry::new();
+        r.insert(key(5));
+        r.insert(key(2));
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.get(5).map(|k| k.data), Some(50));
+        assert!(r.get(3).is_none() && r.get(-1).is_none() && r.get(1_000_000).is_none());
+        assert_eq!(r.iter().map(|k| k.fd).collect::<Vec<_>>(), vec![2, 5]);
+        assert_eq!(r.remove(5).map(|k| k.fd), Some(5));
+        assert!(r.remove(5).is_none());
+        assert_eq!(
+            r.slots.len(),
+            3,
+            "table shrinks to the largest registered fd"
+        );
+        assert_eq!(r.len(), 1);
+        r.clear();
+        assert_eq!(r.len(), 0);
+        assert_eq!(r.iter().count(), 0);
+    }
+
+    #[test]
+    fn map_view() {
+        let mut r = Registry::new();
+        r.insert(key(7));
+        let m = SelectorMap::new(&r);
+        assert_eq!(m.len(), 1);
+        assert!(m.contains(&7) && !m.contains(&8) && !m.contains(&-3));
+        assert_eq!(m.keys().collect::<Vec<_>>(), vec![7]);
+        assert_eq!(m.values().len(), 1);
+        assert_eq!(m.into_iter().next().map(|k| k.data), Some(70));
+    }
+}

@@ -1,0 +1,169 @@
+//! [`SelectSelector`]: `select(2)`, Python's `selectors.SelectSelector`.
+
+use alloc::vec::Vec;
+use core::ffi::c_int;
+use core::time::Duration;
+
+use ioselectors_sys::{self as sys, fd_mask, NFDBITS};
+
+use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::{syscall, timeout, Error, Events, RawFd, Result};
+
+/// Python's `selectors.SelectSelector`, over `select(2)`. Available on every unix (and on
+/// Windows over winsock).
+///
+/// The read and write sets are kept incrementally and copied into reused buffers for each call,
+/// rebuilt before every retry after `EINTR`. On Linux the sets are sized to the largest
+/// registered fd, so fds ≥ `FD_SETSIZE` (1024) work (the kernel takes any `nfds`); elsewhere
+/// registering such an fd fails with [`Error::InvalidFd`] instead of writing past an `fd_set`.
+///
+/// `register` checks that the fd is open (`fcntl(F_GETFD)`, `EBADF` otherwise), as the other
+/// backends' kernels do. An fd closed *after* registration makes `select()` fail with `EBADF`
+/// until it is unregistered, as in Python.
+///
+/// Timeouts are rounded up to the microsecond.
+///
+/// ```
+/// use ioselectors::{BaseSelector, SelectSelector, EVENT_WRITE};
+/// # #[cfg(all(unix, feature = "std"))] {
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let mut sel = SelectSelector::new();
+/// sel.register(&a, EVENT_WRITE, ())?;
+/// let ready = sel.select(None)?;
+/// assert_eq!(ready[0].1, EVENT_WRITE);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type SelectSelector<F = RawFd, D = ()> = GenericSelector<SelectBackend, F, D>;
+
+impl<F, D> GenericSelector<SelectBackend, F, D> {
+    /// A new, empty selector. Needs no kernel object, so it cannot fail.
+    pub fn new() -> Self {
+        Self::with(SelectBackend::new())
+    }
+}
+
+impl<F, D> Default for GenericSelector<SelectBackend, F, D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `select(2)` backend of [`SelectSelector`].
+#[derive(Debug, Default)]
+pub struct SelectBackend {
+    /// Registered readers and writers, one bit per fd; always the same length.
+    readers: Vec<fd_mask>,
+    writers: Vec<fd_mask>,
+    /// The sets handed to the kernel, refilled from the above for every call.
+    read_out: Vec<fd_mask>,
+    write_out: Vec<fd_mask>,
+    /// The largest registered fd, -1 when none.
+    max_fd: c_int,
+}
+
+impl Sealed for SelectBackend {}
+
+impl SelectBackend {
+    pub(crate) const fn new() -> Self {
+        SelectBackend {
+            readers: Vec::new(),
+            writers: Vec::new(),
+            read_out: Vec::new(),
+            write_out: Vec::new(),
+            max_fd: -1,
+        }
+    }
+
+    fn set(&mut self, fd: RawFd, events: Events) {
+        let word = sys::__FD_ELT(fd);
+        if word >= self.readers.len() {
+            self.readers.resize(word + 1, 0);
+            self.writers.resize(word + 1, 0);
+        }
+        let bit = sys::__FD_MASK(fd);
+        self.readers[word] &= !bit;
+        self.writers[word] &= !bit;
+        if events.is_readable() {
+            self.readers[word] |= bit;
+        }
+        if events.is_writable() {
+            self.writers[word] |= bit;
+        }
+    }
+}
+
+/// Whether `select(2)` on this OS takes fds ≥ `FD_SETSIZE` given large enough sets.
+const UNBOUNDED_SETS: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+impl Interface for SelectBackend {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
+            return Err(Error::InvalidFd(fd));
+        }
+        syscall::check_open(fd)?;
+        self.set(fd, events);
+        self.max_fd = self.max_fd.max(fd);
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+        self.set(fd, new);
+        Ok(())
+    }
+
+    fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
+        self.set(fd, Events::EMPTY);
+        // Shrink to the new largest fd.
+        while self.readers.last() == Some(&0) && self.writers.last() == Some(&0) {
+            self.readers.pop();
+            self.writers.pop();
+        }
+        self.max_fd = match self.readers.len().checked_sub(1) {
+            None => -1,
+            Some(last) => {
+                let word = self.readers[last] | self.writers[last];
+                let top = NFDBITS as u32 - 1 - word.leading_zeros();
+                c_int::try_from(last * NFDBITS).unwrap_or(c_int::MAX) + top as c_int
+            }
+        };
+        Ok(())
+    }
+
+    fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        _nkeys: usize,
+        ready: &mut Vec<(RawFd, Events)>,
+    ) -> Result<()> {
+        self.read_out.clone_from(&self.readers);
+        self.write_out.clone_from(&self.writers);
+        let tv = timeout.map(timeout::to_timeval);
+        let n = syscall::select(self.max_fd + 1, &mut self.read_out, &mut self.write_out, tv)?;
+        if n == 0 {
+            return Ok(());
+        }
+        for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
+            let mut bits = r | w;
+            while bits != 0 {
+                let b = bits.trailing_zeros();
+                let bit: fd_mask = 1 << b;
+                bits &= !bit;
+                let mut events = Events::EMPTY;
+                if r & bit != 0 {
+                    events |= Events::READ;
+                }
+                if w & bit != 0 {
+                    events |= Events::WRITE;
+                }
+                let fd = c_int::try_from(i * NFDBITS + b as usize).unwrap_or(c_int::MAX);
+                ready.push((fd, events));
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        *self = SelectBackend::new();
+    }
+}

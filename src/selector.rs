@@ -1,0 +1,349 @@
+//! The [`BaseSelector`] contract and [`GenericSelector`], the one implementation of it that every
+//! backend shares (Python's `_BaseSelectorImpl` plus its subclasses' bookkeeping).
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::registry::{Registry, SelectorMap};
+use crate::timeout::Deadline;
+use crate::{Error, Events, FileObj, RawFd, Result, SelectorKey};
+
+/// Python's `selectors.BaseSelector`: register file objects with an event mask and attached
+/// data, then wait until some are ready.
+///
+/// Every selector type implements it with the same semantics (those of CPython, made
+/// consistent between backends; see the crate docs and the README's "Differences from
+/// CPython"):
+///
+/// * A closed selector answers [`Error::Closed`] to everything but `close` and `get_map`,
+///   and makes no system call.
+/// * `register` checks the mask, then the fd, then whether the fd is already registered, and
+///   only then asks the kernel; on any error nothing is left behind.
+/// * `modify`, `unregister` and `get_key` look the fd up first ([`Error::NotRegistered`]);
+///   `modify` then checks the mask, and an invalid mask leaves the registration untouched.
+/// * `select` returns one entry per ready key, with the ready events masked by the key's
+///   events (never empty), and waits at least the timeout when nothing is ready, retrying
+///   interrupted waits (`EINTR`) against the original deadline.
+///
+/// ```
+/// # #[cfg(all(unix, feature = "std"))] {
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use std::time::Duration;
+/// use ioselectors::{BaseSelector, DefaultSelector, EVENT_READ};
+///
+/// let (mut a, b) = UnixStream::pair()?;
+/// let mut sel = DefaultSelector::new()?;
+/// sel.register(&b, EVENT_READ, "b")?;
+/// assert!(sel.select(Some(Duration::ZERO))?.is_empty());
+/// a.write_all(b"hi")?;
+/// let ready = sel.select(Some(Duration::from_secs(5)))?;
+/// assert_eq!(ready.len(), 1);
+/// assert_eq!((ready[0].0.data, ready[0].1), ("b", EVENT_READ));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait BaseSelector<F: FileObj, D> {
+    /// Python's `register(fileobj, events, data=None)`: watch `fileobj` for `events`.
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; [`Error::InvalidEvents`] for an empty mask or unknown bits;
+    /// [`Error::InvalidFd`] for a negative fd (or one the backend cannot take at all);
+    /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
+    /// closed fd on every backend, `EPERM` for a regular file on epoll.
+    fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>>;
+
+    /// Python's `unregister(fileobj)`: stop watching `fileobj` and return its key.
+    ///
+    /// Succeeds for an fd that was closed (or whose number was reused) since it was registered:
+    /// the kernel's `EBADF`/`ENOENT` is ignored, as in Python.
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; [`Error::InvalidFd`] for a negative fd; [`Error::NotRegistered`].
+    fn unregister<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<SelectorKey<F, D>>;
+
+    /// Python's `modify(fileobj, events, data=None)`: change a registration's events and data.
+    ///
+    /// A data-only change makes no system call; an events change is one kernel call (one
+    /// `EPOLL_CTL_MOD` on epoll). If that call fails the key is dropped, as CPython does since
+    /// bpo-30014, and any kernel registration left behind is removed.
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; [`Error::InvalidFd`]; [`Error::NotRegistered`];
+    /// [`Error::InvalidEvents`] (the registration is left as it was); [`Error::Os`].
+    fn modify<G: FileObj + ?Sized>(
+        &mut self,
+        fileobj: &G,
+        events: Events,
+        data: D,
+    ) -> Result<&SelectorKey<F, D>>;
+
+    /// Python's `select(timeout=None)`: wait until some registered file objects are ready, or
+    /// the timeout passes, and return `(key, ready events)` pairs, one per key.
+    ///
+    /// `None` blocks; `Some(Duration::ZERO)` polls (still one system call). Keys are owned
+    /// copies, so the caller may register, modify or unregister while walking them. For a
+    /// loop that must not allocate, use [`select_ready`](BaseSelector::select_ready).
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; [`Error::Os`] from the kernel (e.g. `EBADF` from `select(2)` when a
+    /// registered fd was closed).
+    fn select(&mut self, timeout: Option<Duration>) -> Result<Vec<(SelectorKey<F, D>, Events)>>
+    where
+        F: Clone,
+        D: Clone,
+    {
+        Ok(self
+            .select_ready(timeout)?
+            .map(|(key, events)| (key.clone(), events))
+            .collect())
+    }
+
+    /// [`select`](BaseSelector::select) without allocating: the ready keys are borrowed from
+    /// the selector, and the buffers behind them are reused from call to call.
+    ///
+    /// # Errors
+    /// As [`select`](BaseSelector::select).
+    fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>>;
+
+    /// Python's `close()`: release the kernel object and forget every key. Idempotent;
+    /// dropping the selector does the same.
+    fn close(&mut self);
+
+    /// Python's `get_key(fileobj)`: the key `fileobj` is registered with.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] (Python's `RuntimeError`); [`Error::InvalidFd`];
+    /// [`Error::NotRegistered`].
+    fn get_key<G: FileObj + ?Sized>(&self, fileobj: &G) -> Result<&SelectorKey<F, D>>;
+
+    /// Python's `get_map()`: a read-only view of the registrations, `None` once closed.
+    fn get_map(&self) -> Option<SelectorMap<'_, F, D>>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+pub(crate) use sealed::Sealed;
+
+/// A kernel interface under a [`GenericSelector`]: select, poll, epoll, kqueue, /dev/poll, or
+/// the run-time choice of [`DefaultSelector`](crate::DefaultSelector). Sealed: the methods are
+/// the crate's internal contract, called only after the shared layer has validated everything.
+#[doc(hidden)]
+pub trait Interface: Sealed {
+    /// Start watching `fd` (validated, not yet registered) for `events`.
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()>;
+    /// Change a registered `fd` from `old` to `new` (both valid, different).
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()>;
+    /// Stop watching `fd`; errors are ignored by the caller (the fd may be closed already).
+    fn remove(&mut self, fd: RawFd, events: Events) -> Result<()>;
+    /// One wait of at most `timeout` (`None` blocks), appending `(fd, events)` for the ready
+    /// fds to `ready` (unmasked, merged per fd). `nkeys` is the number of registered fds.
+    fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        nkeys: usize,
+        ready: &mut Vec<(RawFd, Events)>,
+    ) -> Result<()>;
+    /// Release the kernel object.
+    fn close(&mut self);
+}
+
+/// The selector every backend shares: the key map, the validation and rollback rules, and the
+/// EINTR/deadline loop, over an [`Interface`]. Use it through the aliases
+/// [`SelectSelector`](crate::SelectSelector), [`PollSelector`](crate::PollSelector),
+/// [`EpollSelector`](crate::EpollSelector), [`KqueueSelector`](crate::KqueueSelector),
+/// [`DevpollSelector`](crate::DevpollSelector) and [`DefaultSelector`](crate::DefaultSelector).
+///
+/// `F` is the file object type (default [`RawFd`]), `D` the attached data (default `()`).
+pub struct GenericSelector<B, F = RawFd, D = ()> {
+    pub(crate) backend: B,
+    keys: Registry<F, D>,
+    ready: Vec<(RawFd, Events)>,
+    closed: bool,
+}
+
+impl<B: Interface, F, D> GenericSelector<B, F, D> {
+    pub(crate) const fn with(backend: B) -> Self {
+        GenericSelector {
+            backend,
+            keys: Registry::new(),
+            ready: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// Whether [`close`](BaseSelector::close) has been called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative.
+    fn fd_of<G: FileObj + ?Sized>(fileobj: &G) -> Result<RawFd> {
+        let fd = fileobj.fileno();
+        if fd < 0 {
+            Err(Error::InvalidFd(fd))
+        } else {
+            Ok(fd)
+        }
+    }
+}
+
+impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D> {
+    fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
+        self.check_open()?;
+        let events = events.validate()?;
+        let fd = Self::fd_of(&fileobj)?;
+        if self.keys.get(fd).is_some() {
+            return Err(Error::AlreadyRegistered(fd));
+        }
+        self.backend.add(fd, events)?;
+        Ok(self.keys.insert(SelectorKey {
+            fileobj,
+            fd,
+            events,
+            data,
+        }))
+    }
+
+    fn unregister<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<SelectorKey<F, D>> {
+        self.check_open()?;
+        let fd = Self::fd_of(fileobj)?;
+        let key = self.keys.remove(fd).ok_or(Error::NotRegistered(fd))?;
+        // Python swallows OSError here: the fd may have been closed or reused since.
+        let _ = self.backend.remove(fd, key.events);
+        Ok(key)
+    }
+
+    fn modify<G: FileObj + ?Sized>(
+        &mut self,
+        fileobj: &G,
+        events: Events,
+        data: D,
+    ) -> Result<&SelectorKey<F, D>> {
+        self.check_open()?;
+        let fd = Self::fd_of(fileobj)?;
+        let old = self.keys.get(fd).ok_or(Error::NotRegistered(fd))?.events;
+        let events = events.validate()?;
+        if events != old {
+            if let Err(err) = self.backend.modify(fd, old, events) {
+                // bpo-30014: the key is dropped; also drop whatever the kernel still holds.
+                self.keys.remove(fd);
+                let _ = self.backend.remove(fd, old);
+                return Err(err);
+            }
+        }
+        let key = self.keys.get_mut(fd).ok_or(Error::NotRegistered(fd))?;
+        key.events = events;
+        key.data = data;
+        Ok(key)
+    }
+
+    fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
+        self.check_open()?;
+        let deadline = Deadline::new(timeout);
+        let mut remaining = deadline.remaining();
+        loop {
+            self.ready.clear();
+            match self
+                .backend
+                .wait(remaining, self.keys.len(), &mut self.ready)
+            {
+                Ok(()) if !self.ready.is_empty() => break,
+                // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
+                Ok(()) | Err(Error::Os(ioselectors_sys::EINTR)) => {}
+                Err(err) => return Err(err),
+            }
+            if remaining == Some(Duration::ZERO) {
+                break;
+            }
+            remaining = deadline.remaining();
+            if remaining == Some(Duration::ZERO) {
+                break;
+            }
+        }
+        // Python drops events for fds it no longer knows and masks with the key's events; we
+        // also drop entries whose mask comes out empty.
+        let keys = &self.keys;
+        self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+            Some(key) => {
+                *events &= key.events;
+                !events.is_empty()
+            }
+            None => false,
+        });
+        Ok(Ready {
+            keys,
+            ready: self.ready.iter(),
+        })
+    }
+
+    fn close(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.backend.close();
+            self.keys.clear();
+            self.ready = Vec::new();
+        }
+    }
+
+    fn get_key<G: FileObj + ?Sized>(&self, fileobj: &G) -> Result<&SelectorKey<F, D>> {
+        self.check_open()?;
+        let fd = Self::fd_of(fileobj)?;
+        self.keys.get(fd).ok_or(Error::NotRegistered(fd))
+    }
+
+    fn get_map(&self) -> Option<SelectorMap<'_, F, D>> {
+        (!self.closed).then(|| SelectorMap::new(&self.keys))
+    }
+}
+
+impl<B, F: fmt::Debug, D: fmt::Debug> fmt::Debug for GenericSelector<B, F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenericSelector")
+            .field("backend", &core::any::type_name::<B>())
+            .field("closed", &self.closed)
+            .field("keys", &self.keys.iter().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The ready keys of one [`select_ready`](BaseSelector::select_ready) call, borrowed from the
+/// selector: `(&key, events)` pairs, one per key, `events` masked by the key's events.
+pub struct Ready<'a, F, D> {
+    keys: &'a Registry<F, D>,
+    ready: core::slice::Iter<'a, (RawFd, Events)>,
+}
+
+impl<'a, F, D> Iterator for Ready<'a, F, D> {
+    type Item = (&'a SelectorKey<F, D>, Events);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let &(fd, events) = self.ready.next()?;
+        // Every entry was checked against the map when the Ready was made.
+        self.keys.get(fd).map(|key| (key, events))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ready.size_hint()
+    }
+}
+
+impl<F, D> ExactSizeIterator for Ready<'_, F, D> {}
+
+impl<F, D> fmt::Debug for Ready<'_, F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ready")
+            .field("left", &self.ready.len())
+            .finish()
+    }
+}

@@ -1,4 +1,5 @@
-//! `epoll(7)` (`<sys/epoll.h>`): Linux and Android.
+//! `epoll(7)` (`<sys/epoll.h>`): Linux, Android and illumos (illumos emulates the Linux API on
+//! top of `/dev/poll`, with the same constant values).
 
 use crate::c_int;
 
@@ -6,15 +7,23 @@ use crate::c_int;
 /// member, as the `libc` crate does.
 ///
 /// Packed on x86_64, and on 32-bit x86 under glibc, where the kernel's `__EPOLL_PACKED`
-/// applies (`<linux/eventpoll.h>`); naturally aligned elsewhere. Copy `u64` out before taking a
-/// reference to it.
+/// applies (`<linux/eventpoll.h>`); `packed(4)` on illumos x86 and x86_64
+/// (`usr/src/uts/common/sys/epoll.h`: `#pragma pack(4)`); naturally aligned elsewhere. Copy `u64`
+/// out before taking a reference to it.
 #[repr(C)]
 #[cfg_attr(
-    any(
-        all(target_arch = "x86", not(target_env = "musl"), not(target_os = "android")),
-        target_arch = "x86_64"
+    all(
+        any(target_os = "linux", target_os = "android"),
+        any(target_arch = "x86_64", all(target_arch = "x86", target_env = "gnu"))
     ),
     repr(packed)
+)]
+#[cfg_attr(
+    all(
+        target_os = "illumos",
+        any(target_arch = "x86", target_arch = "x86_64")
+    ),
+    repr(packed(4))
 )]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct epoll_event {
@@ -29,6 +38,7 @@ extern "C" {
     ///
     /// # References
     ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
+    ///  - [illumos](https://illumos.org/man/3C/epoll_create1)
     pub fn epoll_create1(flags: c_int) -> c_int;
 
     /// `int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)`—Add, modify or
@@ -36,6 +46,7 @@ extern "C" {
     ///
     /// # References
     ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    ///  - [illumos](https://illumos.org/man/3C/epoll_ctl)
     pub fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut epoll_event) -> c_int;
 
     /// `int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)`—Wait
@@ -43,8 +54,13 @@ extern "C" {
     ///
     /// # References
     ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
-    pub fn epoll_wait(epfd: c_int, events: *mut epoll_event, maxevents: c_int, timeout: c_int)
-        -> c_int;
+    ///  - [illumos](https://illumos.org/man/3C/epoll_wait)
+    pub fn epoll_wait(
+        epfd: c_int,
+        events: *mut epoll_event,
+        maxevents: c_int,
+        timeout: c_int,
+    ) -> c_int;
 }
 
 /// Readable.
@@ -85,9 +101,16 @@ pub const EPOLL_CTL_DEL: c_int = 2;
 /// `epoll_ctl` op: change an entry's events.
 pub const EPOLL_CTL_MOD: c_int = 3;
 
-/// `epoll_create1` flag: close on `exec` (equals `O_CLOEXEC`).
-#[cfg(not(any(target_arch = "sparc", target_arch = "sparc64")))]
+/// `epoll_create1` flag: close on `exec` (equals Linux's generic `O_CLOEXEC`; illumos
+/// `sys/epoll.h` uses the same value).
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "sparc", target_arch = "sparc64")
+)))]
 pub const EPOLL_CLOEXEC: c_int = 0x80000;
 /// `epoll_create1` flag: close on `exec` (equals `O_CLOEXEC`, sparc value).
-#[cfg(any(target_arch = "sparc", target_arch = "sparc64"))]
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "sparc", target_arch = "sparc64")
+))]
 pub const EPOLL_CLOEXEC: c_int = 0x400000;

@@ -2,7 +2,8 @@
 
 use crate::{c_int, c_short, nfds_t};
 
-/// `struct pollfd` (`<poll.h>`): one descriptor and its requested and returned events.
+/// `struct pollfd` (`<poll.h>`): one descriptor and its requested and returned events. The same
+/// layout on every supported OS.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct pollfd {
@@ -21,8 +22,21 @@ extern "C" {
     /// # References
     ///  - [POSIX](https://pubs.opengroup.org/onlinepubs/9799919799/functions/poll.html)
     ///  - [Linux](https://man7.org/linux/man-pages/man2/poll.2.html)
+    ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/poll.2.html)
+    ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=poll&sektion=2)
+    ///  - [NetBSD](https://man.netbsd.org/poll.2)
+    ///  - [OpenBSD](https://man.openbsd.org/poll.2)
+    ///  - [DragonFly](https://man.dragonflybsd.org/?command=poll&section=2)
+    ///  - [illumos](https://illumos.org/man/2/poll)
+    // <poll.h> on 32-bit macOS: the UNIX03 variant.
+    #[cfg_attr(
+        all(target_os = "macos", target_arch = "x86"),
+        link_name = "poll$UNIX2003"
+    )]
     pub fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int;
 }
+
+// The same on every supported OS.
 
 /// Data other than high-priority data may be read without blocking.
 pub const POLLIN: c_short = 0x1;
@@ -36,29 +50,80 @@ pub const POLLERR: c_short = 0x8;
 pub const POLLHUP: c_short = 0x10;
 /// Invalid descriptor: not open (output only).
 pub const POLLNVAL: c_short = 0x20;
+/// Normal data may be read without blocking.
+pub const POLLRDNORM: c_short = 0x040;
+/// Priority data may be read without blocking.
+pub const POLLRDBAND: c_short = 0x080;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod linux {
-    use crate::c_short;
-    // <asm-generic/poll.h>
-    /// Normal data may be read without blocking.
-    pub const POLLRDNORM: c_short = 0x040;
-    /// Priority data may be read without blocking.
-    pub const POLLRDBAND: c_short = 0x080;
-    /// Normal data may be written without blocking.
-    #[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
-    pub const POLLWRNORM: c_short = 0x100;
-    /// Priority data may be written without blocking.
-    #[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
-    pub const POLLWRBAND: c_short = 0x200;
-    /// Normal data may be written without blocking (`<asm/poll.h>` on mips).
-    #[cfg(any(target_arch = "mips", target_arch = "mips64"))]
-    pub const POLLWRNORM: c_short = 0x004;
-    /// Priority data may be written without blocking (`<asm/poll.h>` on mips).
-    #[cfg(any(target_arch = "mips", target_arch = "mips64"))]
-    pub const POLLWRBAND: c_short = 0x100;
-    /// Stream socket peer closed its end or shut down writing (Linux 2.6.17+).
-    pub const POLLRDHUP: c_short = 0x2000;
-}
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub use linux::*;
+/// Normal data may be written without blocking (`<asm-generic/poll.h>`).
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips32r6",
+        target_arch = "mips64",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+))]
+pub const POLLWRNORM: c_short = 0x100;
+/// Priority data may be written without blocking (`<asm-generic/poll.h>`).
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips32r6",
+        target_arch = "mips64",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+))]
+pub const POLLWRBAND: c_short = 0x200;
+/// Normal data may be written without blocking (equals `POLLOUT`: the BSDs' and illumos's
+/// `<poll.h>`, Linux `<asm/poll.h>` on mips and sparc).
+#[cfg(not(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips32r6",
+        target_arch = "mips64",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+)))]
+pub const POLLWRNORM: c_short = 0x004;
+/// Priority data may be written without blocking (the BSDs' and illumos's `<poll.h>`, Linux
+/// `<asm/poll.h>` on mips and sparc).
+#[cfg(not(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips32r6",
+        target_arch = "mips64",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+)))]
+pub const POLLWRBAND: c_short = 0x100;
+
+/// Stream socket peer closed its end or shut down writing (Linux 2.6.17+,
+/// `<asm-generic/poll.h>`).
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(target_arch = "sparc", target_arch = "sparc64"))
+))]
+pub const POLLRDHUP: c_short = 0x2000;
+/// Stream socket peer closed its end or shut down writing (`arch/sparc/include/uapi/asm/poll.h`).
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "sparc", target_arch = "sparc64")
+))]
+pub const POLLRDHUP: c_short = 0x800;
+/// Stream socket peer closed its end or shut down writing (FreeBSD 13+ `sys/sys/poll.h`,
+/// illumos `usr/src/uts/common/sys/poll.h`).
+#[cfg(any(target_os = "freebsd", target_os = "illumos"))]
+pub const POLLRDHUP: c_short = 0x4000;

@@ -43,11 +43,11 @@ pub type DefaultSelector<F = RawFd, D = ()> = GenericSelector<DefaultBackend, F,
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Backend {
-    /// `kqueue(2)`: [`KqueueSelector`](crate::KqueueSelector).
+    /// `kqueue(2)`: `KqueueSelector`.
     Kqueue = 1,
-    /// `epoll(7)`: [`EpollSelector`](crate::EpollSelector).
+    /// `epoll(7)`: `EpollSelector`.
     Epoll = 2,
-    /// Solaris `/dev/poll`: [`DevpollSelector`](crate::DevpollSelector).
+    /// Solaris `/dev/poll`: `DevpollSelector`.
     Devpoll = 3,
     /// `poll(2)`: [`PollSelector`](crate::PollSelector).
     Poll = 4,

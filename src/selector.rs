@@ -151,10 +151,10 @@ pub trait Interface: Sealed {
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
-/// EINTR/deadline loop, over an [`Interface`]. Use it through the aliases
+/// EINTR/deadline loop, over a kernel interface (the sealed `Interface` trait). Use it through the aliases
 /// [`SelectSelector`](crate::SelectSelector), [`PollSelector`](crate::PollSelector),
-/// [`EpollSelector`](crate::EpollSelector), [`KqueueSelector`](crate::KqueueSelector),
-/// [`DevpollSelector`](crate::DevpollSelector) and [`DefaultSelector`](crate::DefaultSelector).
+/// `EpollSelector`, `KqueueSelector`,
+/// `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector).
 ///
 /// `F` is the file object type (default [`RawFd`]), `D` the attached data (default `()`).
 pub struct GenericSelector<B, F = RawFd, D = ()> {

@@ -85,6 +85,11 @@ mod devpoll;
 
 mod layout;
 
+#[cfg(windows)]
+mod winsock;
+#[cfg(windows)]
+pub use winsock::*;
+
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 pub use devpoll::*;
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]

@@ -54,8 +54,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value.into())),
             _ => (arg, None),
         };
-        if matches!(name.as_str(), "-h" | "--help") {
-            return Ok(None);
+        match name.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" | "--threads" | "--count" | "--size" => {}
+            _ => return Err(format!("unknown option {name:?}")),
         }
         let value: String = inline
             .or_else(|| args.next())
@@ -72,7 +74,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--threads" => opts.threads = number(10_000)?,
             "--count" => opts.count = number(usize::MAX)?,
             "--size" => opts.size = number(1 << 30)?,
-            _ => return Err(format!("unknown option {name:?}")),
+            _ => unreachable!("checked above"),
         }
     }
     Ok(Some(opts))

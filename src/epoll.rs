@@ -63,6 +63,11 @@ const OUT: u32 = EPOLLOUT as u32;
 pub struct EpollBackend {
     epfd: Option<OwnedFd>,
     events: Vec<epoll_event>,
+    /// An `EPOLL_CTL_DEL` failed: the fd had been closed or its number reused, and if the old
+    /// open file description lives on elsewhere (a `dup`), the kernel still holds its entry
+    /// and reports it under the old number, possibly next to a new registration of that
+    /// number (epoll(7), Q6). From then on `wait` merges entries per fd.
+    stale: bool,
 }
 
 impl Sealed for EpollBackend {}
@@ -72,6 +77,7 @@ impl EpollBackend {
         Ok(EpollBackend {
             epfd: Some(syscall::epoll_create()?),
             events: Vec::new(),
+            stale: false,
         })
     }
 
@@ -95,7 +101,9 @@ impl Interface for EpollBackend {
     }
 
     fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        self.ctl(sys::EPOLL_CTL_DEL, fd, Events::EMPTY)
+        let res = self.ctl(sys::EPOLL_CTL_DEL, fd, Events::EMPTY);
+        self.stale |= res.is_err();
+        res
     }
 
     fn wait(
@@ -110,11 +118,23 @@ impl Interface for EpollBackend {
             let (bits, data) = (e.events, e.u64);
             (data as RawFd, from_poll_like(bits, IN, OUT))
         }));
+        if self.stale {
+            // One entry per fd, events merged; in place, without allocating.
+            ready.sort_unstable_by_key(|&(fd, _)| fd);
+            ready.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 |= later.1;
+                }
+                same
+            });
+        }
         Ok(())
     }
 
     fn close(&mut self) {
         self.epfd = None;
         self.events = Vec::new();
+        self.stale = false;
     }
 }

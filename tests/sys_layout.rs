@@ -80,24 +80,24 @@ macro_rules! same_struct {
 /// unqualified names, which resolve against `ioselectors_sys::*` in one block and `libc::*` in
 /// the other; together with `same_type!`/`same_struct!` this proves the signatures agree.
 macro_rules! same_fn {
-    ($f:ident ( $($a:ty),* ) -> $r:ty) => {
+    ($f:ident ( $($a:ty),+ , ... $(,)? ) -> $r:ty) => {
         const _: () = {
             use ioselectors_sys::*;
-            let _: unsafe extern "C" fn($($a),*) -> $r = $f;
+            let _: unsafe extern "C" fn($($a),+ , ...) -> $r = $f;
         };
         const _: () = {
             use libc::*;
-            let _: unsafe extern "C" fn($($a),*) -> $r = $f;
+            let _: unsafe extern "C" fn($($a),+ , ...) -> $r = $f;
         };
     };
-    ($f:ident ( $($a:ty),* , ... ) -> $r:ty) => {
+    ($f:ident ( $($a:ty),* $(,)? ) -> $r:ty) => {
         const _: () = {
             use ioselectors_sys::*;
-            let _: unsafe extern "C" fn($($a),* , ...) -> $r = $f;
+            let _: unsafe extern "C" fn($($a),*) -> $r = $f;
         };
         const _: () = {
             use libc::*;
-            let _: unsafe extern "C" fn($($a),* , ...) -> $r = $f;
+            let _: unsafe extern "C" fn($($a),*) -> $r = $f;
         };
     };
 }

@@ -19,7 +19,7 @@
 //! 11's 32-byte layout lives on only behind the versioned symbol `kevent@FBSD_1.0`, which is not
 //! declared here; FreeBSD 11 is end-of-life and not supported.
 
-use crate::{c_int, c_uint, c_void, intptr_t, timespec, uintptr_t};
+use crate::{c_int, c_uint, c_void, timespec, uintptr_t};
 
 /// The type of `kevent::filter` and of the `EVFILT_*` constants.
 #[cfg(not(target_os = "netbsd"))]
@@ -35,7 +35,7 @@ type Flags = u32;
 
 /// The type of `kevent::data`.
 #[cfg(any(target_vendor = "apple", target_os = "dragonfly"))]
-type Data = intptr_t;
+type Data = crate::intptr_t;
 #[cfg(any(target_os = "freebsd", target_os = "netbsd", target_os = "openbsd"))]
 type Data = i64;
 

@@ -461,24 +461,20 @@ fn poll_pipe_roundtrip() {
 
     // SAFETY: `wr` is our pipe's write end; the buffer is 1 valid byte.
     assert_eq!(unsafe { sys::write(wr, b"x".as_ptr().cast(), 1) }, 1);
-    // SAFETY: as above.
+    // SAFETY: `pfd` is one valid pollfd; the 1 s timeout bounds the wait.
     assert_eq!(unsafe { sys::poll(&mut pfd, 1, 1000) }, 1);
     assert_eq!(pfd.revents & sys::POLLIN, sys::POLLIN);
 
     let mut buf = [0u8; 4];
-    // SAFETY: `rd` is our pipe's read end; `buf` is valid for 4 bytes.
-    assert_eq!(
-        unsafe { sys::read(rd, buf.as_mut_ptr().cast(), buf.len()) },
-        1
-    );
+    // SAFETY: `rd` is our pipe's read end; `buf` is valid for `buf.len()` bytes.
+    let n = unsafe { sys::read(rd, buf.as_mut_ptr().cast(), buf.len()) };
+    assert_eq!(n, 1);
     assert_eq!(buf[0], b'x');
 
     let mut now = sys::timespec::default();
     // SAFETY: `now` is a valid, exclusively borrowed timespec.
-    assert_eq!(
-        unsafe { sys::clock_gettime(sys::CLOCK_MONOTONIC, &mut now) },
-        0
-    );
+    let rc = unsafe { sys::clock_gettime(sys::CLOCK_MONOTONIC, &mut now) };
+    assert_eq!(rc, 0);
     assert!(now.tv_sec > 0 || now.tv_nsec > 0);
 
     // SAFETY: we own both descriptors (returned by pipe(2)) and close each once.

@@ -5,7 +5,7 @@
 //!
 //! | OS | `filter` / `flags` | `data` | extra | size | header |
 //! |---|---|---|---|---|---|
-//! | Apple | `int16_t` / `uint16_t` | `intptr_t` | | 32 | xnu `bsd/sys/event.h` |
+//! | Apple | `int16_t` / `uint16_t` | `intptr_t` | `#pragma pack(4)`: align 4 | 32 | xnu `bsd/sys/event.h` |
 //! | FreeBSD 12+ | `short` / `unsigned short` | `int64_t` | `uint64_t ext[4]` | 64 | `sys/sys/event.h` |
 //! | NetBSD | `uint32_t` / `uint32_t` | `int64_t` | | 40 | `sys/sys/event.h` |
 //! | OpenBSD | `short` / `unsigned short` | `int64_t` | | 32 | `sys/sys/event.h` |
@@ -52,7 +52,12 @@ type Count = crate::size_t;
 ///
 /// `udata` is `void *` everywhere; on NetBSD before 10 it was `intptr_t`, which has the same size
 /// and alignment.
+///
+/// On Apple targets the header wraps the struct in `#pragma pack(4)` (xnu `bsd/sys/event.h`), so
+/// it is `packed(4)`: the same offsets, but 4-byte alignment. Copy fields out before taking
+/// references to them.
 #[repr(C)]
+#[cfg_attr(target_vendor = "apple", repr(packed(4)))]
 #[derive(Clone, Copy, Debug)]
 pub struct kevent {
     /// Identifier for this event: the file descriptor for `EVFILT_READ`/`EVFILT_WRITE`.

@@ -160,8 +160,23 @@ const _: () = {
     use crate::*;
     assert!(offset_of!(kevent, ident) == 0);
     assert!(offset_of!(kevent, filter) == 8);
-    assert!(align_of::<kevent>() == 8);
 };
+
+// xnu bsd/sys/event.h: `#pragma pack(4)` around struct kevent.
+#[cfg(all(target_vendor = "apple", target_pointer_width = "64"))]
+const _: () = assert!(core::mem::align_of::<crate::kevent>() == 4);
+
+// FreeBSD, NetBSD, OpenBSD, DragonFly sys/sys/event.h: natural alignment.
+#[cfg(all(
+    any(
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ),
+    target_pointer_width = "64"
+))]
+const _: () = assert!(core::mem::align_of::<crate::kevent>() == 8);
 
 // Apple (xnu bsd/sys/event.h), OpenBSD and DragonFly (sys/sys/event.h): 16-bit filter and
 // flags, 32-bit fflags, 64-bit data, pointer udata: 32 bytes.

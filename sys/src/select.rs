@@ -145,3 +145,44 @@ extern "C" {
         timeout: *mut timeval,
     ) -> c_int;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fd_set_bit_math() {
+        let mut set = fd_set {
+            fds_bits: [!0; FD_SETSIZE / NFDBITS],
+        };
+        FD_ZERO(&mut set);
+        assert!(set.fds_bits.iter().all(|&w| w == 0));
+
+        let last = FD_SETSIZE as c_int - 1;
+        let word = NFDBITS as c_int;
+        for fd in [0, 1, word - 1, word, word + 1, last] {
+            assert!(!FD_ISSET(fd, &set));
+            FD_SET(fd, &mut set);
+            assert!(FD_ISSET(fd, &set));
+        }
+        // Bit `fd % NFDBITS` of word `fd / NFDBITS`, including the sign bit of signed words.
+        assert_eq!(set.fds_bits[0], 0b11 | (1 << (NFDBITS - 1)));
+        assert_eq!(set.fds_bits[1], 0b11);
+        assert_eq!(set.fds_bits[FD_SETSIZE / NFDBITS - 1], 1 << (NFDBITS - 1));
+        assert_eq!(__FD_ELT(last), FD_SETSIZE / NFDBITS - 1);
+
+        FD_CLR(word, &mut set);
+        assert!(!FD_ISSET(word, &set));
+        assert!(FD_ISSET(word + 1, &set));
+        assert_eq!(set.fds_bits[1], 0b10);
+    }
+
+    #[test]
+    #[should_panic]
+    fn fd_set_rejects_fd_setsize() {
+        let mut set = fd_set {
+            fds_bits: [0; FD_SETSIZE / NFDBITS],
+        };
+        FD_SET(FD_SETSIZE as c_int, &mut set);
+    }
+}

@@ -152,7 +152,7 @@ fn read(server: &mut Server, sock: &Sock, _mask: Events) {
     let Sock::Conn(conn) = sock else {
         unreachable!("read is registered for connections only")
     };
-    let mut data = [0; 4096];
+    let mut data = [0; 4096]; // Python's example reads up to 1000 bytes
     match (&conn.stream).read(&mut data) {
         Ok(0) => server.close(conn, sock),
         Ok(n) => {

@@ -95,3 +95,8 @@ pub use selector::{BaseSelector, GenericSelector, Ready};
 /// A file descriptor: what [`FileObj::fileno`] returns (`int` on unix).
 #[cfg(unix)]
 pub type RawFd = core::ffi::c_int;
+
+#[cfg(all(fuzzing, unix))]
+#[doc(hidden)]
+#[path = "fuzz_helpers.rs"]
+pub mod __fuzz;

@@ -8,6 +8,7 @@ use core::time::Duration;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::epoll::EpollBackend;
+#[cfg(unix)]
 use crate::poll::PollBackend;
 use crate::select::SelectBackend;
 use crate::selector::{GenericSelector, Interface, Sealed};
@@ -23,6 +24,7 @@ use crate::{syscall, Error, Events, RawFd, Result};
 /// | illumos | epoll |
 /// | Solaris | /dev/poll |
 /// | other unix | poll |
+/// | Windows | select (winsock; the only interface there) |
 ///
 /// Like Python's `_can_use`, the choice is probed once per process, by creating and closing
 /// the kernel object (for poll: one zero-timeout `poll()`), and kept. A probe that fails for
@@ -81,7 +83,8 @@ impl Backend {
         match self {
             Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
             Backend::Kqueue | Backend::Devpoll => false,
-            Backend::Poll | Backend::Select => true,
+            Backend::Poll => cfg!(unix),
+            Backend::Select => true,
         }
     }
 
@@ -103,6 +106,7 @@ pub enum DefaultBackend {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     Epoll(EpollBackend),
     /// `poll(2)`.
+    #[cfg(unix)]
     Poll(PollBackend),
     /// `select(2)`.
     Select(SelectBackend),
@@ -115,6 +119,7 @@ macro_rules! dispatch {
         match $self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             DefaultBackend::Epoll($b) => $e,
+            #[cfg(unix)]
             DefaultBackend::Poll($b) => $e,
             DefaultBackend::Select($b) => $e,
         }
@@ -149,9 +154,10 @@ impl DefaultBackend {
         match kind {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
+            #[cfg(unix)]
             Backend::Poll => Ok(DefaultBackend::Poll(PollBackend::new())),
             Backend::Select => Ok(DefaultBackend::Select(SelectBackend::new())),
-            _ => Err(Error::Os(ioselectors_sys::ENOSYS)),
+            _ => Err(Error::Os(syscall::ENOSYS)),
         }
     }
 
@@ -159,6 +165,7 @@ impl DefaultBackend {
         match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             DefaultBackend::Epoll(_) => Backend::Epoll,
+            #[cfg(unix)]
             DefaultBackend::Poll(_) => Backend::Poll,
             DefaultBackend::Select(_) => Backend::Select,
         }
@@ -176,6 +183,7 @@ fn can_use(kind: Backend) -> Result<bool> {
         return Ok(false);
     }
     let probe = match kind {
+        #[cfg(unix)]
         Backend::Poll => syscall::poll(&mut [], 0).map(drop),
         Backend::Select => Ok(()),
         _ => DefaultBackend::open(kind).map(drop),
@@ -183,9 +191,7 @@ fn can_use(kind: Backend) -> Result<bool> {
     match probe {
         Ok(()) => Ok(true),
         Err(Error::Os(e))
-            if e == ioselectors_sys::EMFILE
-                || e == ioselectors_sys::ENFILE
-                || e == ioselectors_sys::ENOMEM =>
+            if e == syscall::EMFILE || e == syscall::ENFILE || e == syscall::ENOMEM =>
         {
             Err(Error::Os(e))
         }

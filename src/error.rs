@@ -101,9 +101,20 @@ mod tests {
     use super::*;
     use alloc::string::ToString;
 
+    /// An fd no file can have: negative on unix, `INVALID_SOCKET` on Windows.
+    #[cfg(unix)]
+    const BAD_FD: RawFd = -10;
+    #[cfg(windows)]
+    const BAD_FD: RawFd = ioselectors_sys::INVALID_SOCKET;
+
     #[test]
     fn messages_follow_python() {
         assert_eq!(Error::InvalidEvents(0).to_string(), "Invalid events: 0");
+        assert_eq!(
+            Error::InvalidFd(BAD_FD).to_string(),
+            alloc::format!("Invalid file descriptor: {BAD_FD}")
+        );
+        #[cfg(unix)]
         assert_eq!(
             Error::InvalidFd(-10).to_string(),
             "Invalid file descriptor: -10"
@@ -124,7 +135,7 @@ mod tests {
         use std::io::ErrorKind;
         let k = |e: Error| std::io::Error::from(e).kind();
         assert_eq!(k(Error::InvalidEvents(4)), ErrorKind::InvalidInput);
-        assert_eq!(k(Error::InvalidFd(-1)), ErrorKind::InvalidInput);
+        assert_eq!(k(Error::InvalidFd(BAD_FD)), ErrorKind::InvalidInput);
         assert_eq!(k(Error::AlreadyRegistered(3)), ErrorKind::AlreadyExists);
         assert_eq!(k(Error::NotRegistered(3)), ErrorKind::NotFound);
         assert_eq!(k(Error::Closed), ErrorKind::Other);

@@ -234,6 +234,7 @@ mod tests {
 
 /// The kernel bits a mask asks for on poll, epoll and /dev/poll: `in_bit` for READ, `out_bit`
 /// for WRITE (Python's `_PollLikeSelector.register`).
+#[cfg_attr(windows, allow(dead_code))] // the poll-like backends are unix-only
 pub(crate) const fn to_poll_like(events: Events, in_bit: u32, out_bit: u32) -> u32 {
     let mut bits = 0;
     if events.is_readable() {
@@ -248,6 +249,7 @@ pub(crate) const fn to_poll_like(events: Events, in_bit: u32, out_bit: u32) -> u
 /// Returned kernel bits to READ/WRITE exactly as CPython's poll-like `select()`: any bit other
 /// than IN reports WRITE, any bit other than OUT reports READ. So HUP, ERR and NVAL wake
 /// whatever the key asked for (the caller masks with the key's events).
+#[cfg_attr(windows, allow(dead_code))] // the poll-like backends are unix-only
 pub(crate) const fn from_poll_like(revents: u32, in_bit: u32, out_bit: u32) -> Events {
     let mut events = 0;
     if revents & !in_bit != 0 {

@@ -27,6 +27,10 @@ pub struct SelectorKey<F, D> {
 /// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) every std type that owns or
 /// borrows an fd, plus references and `Box`/`Rc`/`Arc` of any of them.
 ///
+/// On Windows a file object is a socket: [`RawFd`] is winsock's `SOCKET`, and with `std` the
+/// implementors are `TcpStream`, `TcpListener`, `UdpSocket`, `OwnedSocket` and
+/// `BorrowedSocket` (through `AsRawSocket`), as only sockets work with winsock's `select`.
+///
 /// ```
 /// use ioselectors::FileObj;
 /// assert_eq!(FileObj::fileno(&7), 7);
@@ -41,6 +45,20 @@ pub struct SelectorKey<F, D> {
 pub trait FileObj {
     /// The file descriptor, Python's `fileobj.fileno()`.
     fn fileno(&self) -> RawFd;
+}
+
+/// Whether `fd` can never name an open file: negative on unix (Python's `ValueError("Invalid
+/// file descriptor")`), `INVALID_SOCKET` on Windows.
+#[cfg(unix)]
+pub(crate) fn is_invalid(fd: RawFd) -> bool {
+    fd < 0
+}
+
+/// Whether `fd` can never name an open file: negative on unix (Python's `ValueError("Invalid
+/// file descriptor")`), `INVALID_SOCKET` on Windows.
+#[cfg(windows)]
+pub(crate) fn is_invalid(fd: RawFd) -> bool {
+    fd == ioselectors_sys::INVALID_SOCKET
 }
 
 impl FileObj for RawFd {
@@ -112,4 +130,30 @@ impl_fileobj_as_raw_fd!(
     std::process::ChildStdin,
     std::process::ChildStdout,
     std::process::ChildStderr,
+);
+
+/// std's socket types on Windows, through `AsRawSocket`. A `RawSocket` (`u64`) that does not
+/// fit a `SOCKET` (only possible on 32-bit Windows, where handles are 32-bit) becomes
+/// `INVALID_SOCKET`, which registration rejects.
+#[cfg(all(windows, feature = "std"))]
+macro_rules! impl_fileobj_as_raw_socket {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl FileObj for $ty {
+                fn fileno(&self) -> RawFd {
+                    let raw = std::os::windows::io::AsRawSocket::as_raw_socket(self);
+                    RawFd::try_from(raw).unwrap_or(ioselectors_sys::INVALID_SOCKET)
+                }
+            }
+        )*
+    };
+}
+
+#[cfg(all(windows, feature = "std"))]
+impl_fileobj_as_raw_socket!(
+    std::net::TcpStream,
+    std::net::TcpListener,
+    std::net::UdpSocket,
+    std::os::windows::io::OwnedSocket,
+    std::os::windows::io::BorrowedSocket<'_>,
 );

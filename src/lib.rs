@@ -74,8 +74,11 @@ mod epoll;
 mod error;
 mod events;
 mod key;
+#[cfg(unix)]
 mod poll;
 mod registry;
+// Winsock's select is a different interface (socket arrays, not bitmaps): its own file.
+#[cfg_attr(windows, path = "select_windows.rs")]
 mod select;
 mod selector;
 mod syscall;
@@ -87,6 +90,7 @@ pub use epoll::{EpollBackend, EpollSelector};
 pub use error::{Error, Result};
 pub use events::{Events, EVENT_READ, EVENT_WRITE};
 pub use key::{FileObj, SelectorKey};
+#[cfg(unix)]
 pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};
 pub use select::{SelectBackend, SelectSelector};
@@ -95,6 +99,11 @@ pub use selector::{BaseSelector, GenericSelector, Ready};
 /// A file descriptor: what [`FileObj::fileno`] returns (`int` on unix).
 #[cfg(unix)]
 pub type RawFd = core::ffi::c_int;
+/// A socket handle: what [`FileObj::fileno`] returns on Windows, winsock's `SOCKET`
+/// (pointer-sized, unsigned; `std::os::windows::io::RawSocket` converted). Python's
+/// `fileno()` gives an `int` there too; `INVALID_SOCKET` plays the part of a negative fd.
+#[cfg(windows)]
+pub type RawFd = ioselectors_sys::SOCKET;
 
 #[cfg(all(fuzzing, unix))]
 #[doc(hidden)]

@@ -1,6 +1,13 @@
 //! The key map, Python's `_fd_to_key`: a table indexed by fd, so every lookup is O(1) and memory
 //! is proportional to the largest registered fd. [`SelectorMap`] is the read-only view
 //! `get_map()` returns.
+//!
+//! On Windows the fd is a socket handle: any pointer-sized value (kernel handles are multiples
+//! of 4 and usually small, but a provider's sockets need not be kernel handles), so a table
+//! indexed by it could be arbitrarily large. There the same `slots` vector is kept dense and
+//! sorted by handle instead: lookups are a binary search (O(log n)), insertions and removals
+//! shift the tail (O(n), a `memmove`, no worse than the O(n) work winsock's `select` does
+//! per call), and memory is proportional to the number of registered sockets.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -13,6 +20,7 @@ pub(crate) struct Registry<F, D> {
 }
 
 /// The table index of `fd`, or `None` for a negative fd.
+#[cfg(unix)]
 fn index(fd: RawFd) -> Option<usize> {
     usize::try_from(fd).ok()
 }
@@ -29,15 +37,36 @@ impl<F, D> Registry<F, D> {
         self.len
     }
 
+    /// The slot holding `fd`'s key, if any could.
+    #[cfg(unix)]
+    fn slot(&self, fd: RawFd) -> Option<usize> {
+        index(fd)
+    }
+
+    /// Windows: the position of `fd` in the sorted table, or where it would go.
+    #[cfg(windows)]
+    fn search(&self, fd: RawFd) -> Result<usize, usize> {
+        self.slots
+            .binary_search_by(|slot| slot.as_ref().map(|key| key.fd).cmp(&Some(fd)))
+    }
+
+    /// The slot holding `fd`'s key, if any.
+    #[cfg(windows)]
+    fn slot(&self, fd: RawFd) -> Option<usize> {
+        self.search(fd).ok()
+    }
+
     pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
-        self.slots.get(index(fd)?)?.as_ref()
+        self.slots.get(self.slot(fd)?)?.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
-        self.slots.get_mut(index(fd)?)?.as_mut()
+        let i = self.slot(fd)?;
+        self.slots.get_mut(i)?.as_mut()
     }
 
     /// Stores `key` in the free slot of `key.fd` (the caller checked it is free and valid).
+    #[cfg(unix)]
     pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
         let i = index(key.fd).expect("registered fds are validated non-negative");
         if i >= self.slots.len() {
@@ -48,6 +77,25 @@ impl<F, D> Registry<F, D> {
         self.slots[i].insert(key)
     }
 
+    /// Windows: inserts `key` at its sorted position (the caller checked `key.fd` is free).
+    #[cfg(windows)]
+    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
+        let i = self.search(key.fd).unwrap_or_else(|i| i);
+        debug_assert!(self.slot(key.fd).is_none());
+        self.slots.insert(i, None);
+        self.len += 1;
+        self.slots[i].insert(key)
+    }
+
+    /// Windows: removes `fd`'s key, keeping the table dense and sorted.
+    #[cfg(windows)]
+    pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
+        let i = self.slot(fd)?;
+        self.len -= 1;
+        self.slots.remove(i)
+    }
+
+    #[cfg(unix)]
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
         let key = self.slots.get_mut(index(fd)?)?.take()?;
         self.len -= 1;
@@ -174,7 +222,7 @@ impl<F, D> fmt::Debug for Keys<'_, F, D> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use crate::EVENT_READ;
@@ -221,5 +269,52 @@ mod tests {
         assert_eq!(m.keys().collect::<Vec<_>>(), vec![7]);
         assert_eq!(m.values().len(), 1);
         assert_eq!(m.into_iter().next().map(|k| k.data), Some(70));
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+    use crate::EVENT_READ;
+    use alloc::vec;
+
+    fn key(fd: RawFd) -> SelectorKey<RawFd, RawFd> {
+        SelectorKey {
+            fileobj: fd,
+            fd,
+            events: EVENT_READ,
+            data: fd.wrapping_mul(10),
+        }
+    }
+
+    #[test]
+    fn sorted_dense_table_for_any_handle() {
+        let mut r = Registry::new();
+        let big = usize::MAX - 1; // INVALID_SOCKET is usize::MAX
+        for fd in [0x1f4, 8, big, 0x10_0000, 3] {
+            r.insert(key(fd));
+        }
+        assert_eq!(r.len(), 5);
+        assert_eq!(r.slots.len(), 5, "one slot per registered handle");
+        assert_eq!(
+            r.iter().map(|k| k.fd).collect::<Vec<_>>(),
+            vec![3, 8, 0x1f4, 0x10_0000, big]
+        );
+        assert_eq!(r.get(big).map(|k| k.fd), Some(big));
+        assert!(r.get(4).is_none() && r.get(usize::MAX).is_none());
+        if let Some(k) = r.get_mut(8) {
+            k.data = 1;
+        }
+        assert_eq!(r.get(8).map(|k| k.data), Some(1));
+        assert_eq!(r.remove(0x1f4).map(|k| k.fd), Some(0x1f4));
+        assert!(r.remove(0x1f4).is_none());
+        assert_eq!(r.len(), 4);
+        assert_eq!(r.slots.len(), 4);
+        let m = SelectorMap::new(&r);
+        assert!(m.contains(&3) && !m.contains(&0x1f4));
+        assert_eq!(m.keys().collect::<Vec<_>>(), vec![3, 8, 0x10_0000, big]);
+        r.clear();
+        assert_eq!(r.len(), 0);
+        assert!(r.get(3).is_none());
     }
 }

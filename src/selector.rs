@@ -187,10 +187,11 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         }
     }
 
-    /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative.
+    /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative (on
+    /// Windows: not `INVALID_SOCKET`).
     fn fd_of<G: FileObj + ?Sized>(fileobj: &G) -> Result<RawFd> {
         let fd = fileobj.fileno();
-        if fd < 0 {
+        if crate::key::is_invalid(fd) {
             Err(Error::InvalidFd(fd))
         } else {
             Ok(fd)
@@ -260,7 +261,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
             {
                 Ok(()) if !self.ready.is_empty() => break,
                 // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
-                Ok(()) | Err(Error::Os(ioselectors_sys::EINTR)) => {}
+                Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
                 Err(err) => return Err(err),
             }
             if remaining == Some(Duration::ZERO) {

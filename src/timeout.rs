@@ -38,12 +38,12 @@ fn split_ceil(t: Duration, unit_ns: u32) -> (u64, u32) {
     }
 }
 
-/// A `timeval` for `select(2)`: rounded up to the next microsecond, capped at
-/// [`MAX_WAIT_SECS`].
-#[cfg(unix)]
+/// A `timeval` for `select(2)` (and winsock `select`): rounded up to the next microsecond,
+/// capped at [`MAX_WAIT_SECS`].
 pub(crate) fn to_timeval(t: Duration) -> ioselectors_sys::timeval {
     let (secs, usecs) = split_ceil(t, 1_000);
-    // Both fit on every OS: secs <= MAX_WAIT_SECS < 2^31 and usecs < 10^6.
+    // Both fit on every OS (Windows' `long` is 32-bit): secs <= MAX_WAIT_SECS < 2^31 and
+    // usecs < 10^6.
     #[allow(clippy::unnecessary_fallible_conversions)]
     ioselectors_sys::timeval {
         tv_sec: secs.try_into().unwrap_or(0),
@@ -135,6 +135,7 @@ mod tests {
         assert_eq!(tv(Duration::MAX), (MAX_WAIT_SECS as i64, 0));
     }
 
+    #[cfg(unix)]
     #[test]
     fn timespec_is_exact_and_capped() {
         let ts = |t: Duration| {

@@ -6,8 +6,18 @@ use core::fmt;
 use core::sync::atomic::{AtomicU8, Ordering};
 use core::time::Duration;
 
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+use crate::devpoll::DevpollBackend;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::epoll::EpollBackend;
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+use crate::kqueue::KqueueBackend;
 #[cfg(unix)]
 use crate::poll::PollBackend;
 use crate::select::SelectBackend;
@@ -82,7 +92,14 @@ impl Backend {
     pub const fn is_compiled(self) -> bool {
         match self {
             Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
-            Backend::Kqueue | Backend::Devpoll => false,
+            Backend::Kqueue => cfg!(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly"
+            )),
+            Backend::Devpoll => cfg!(any(target_os = "illumos", target_os = "solaris")),
             Backend::Poll => cfg!(unix),
             Backend::Select => true,
         }
@@ -102,9 +119,21 @@ impl fmt::Display for Backend {
 /// The backend of [`DefaultSelector`]: whichever interface was chosen.
 #[derive(Debug)]
 pub enum DefaultBackend {
+    /// `kqueue(2)`.
+    #[cfg(any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    Kqueue(KqueueBackend),
     /// `epoll(7)`.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     Epoll(EpollBackend),
+    /// Solaris `/dev/poll`.
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    Devpoll(DevpollBackend),
     /// `poll(2)`.
     #[cfg(unix)]
     Poll(PollBackend),
@@ -117,6 +146,16 @@ impl Sealed for DefaultBackend {}
 macro_rules! dispatch {
     ($self:expr, $b:ident => $e:expr) => {
         match $self {
+            #[cfg(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly"
+            ))]
+            DefaultBackend::Kqueue($b) => $e,
+            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            DefaultBackend::Devpoll($b) => $e,
             #[cfg(any(target_os = "linux", target_os = "android"))]
             DefaultBackend::Epoll($b) => $e,
             #[cfg(unix)]
@@ -152,6 +191,16 @@ impl Interface for DefaultBackend {
 impl DefaultBackend {
     fn open(kind: Backend) -> Result<DefaultBackend> {
         match kind {
+            #[cfg(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly"
+            ))]
+            Backend::Kqueue => Ok(DefaultBackend::Kqueue(KqueueBackend::new()?)),
+            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            Backend::Devpoll => Ok(DefaultBackend::Devpoll(DevpollBackend::new()?)),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
             #[cfg(unix)]
@@ -163,6 +212,16 @@ impl DefaultBackend {
 
     fn kind(&self) -> Backend {
         match self {
+            #[cfg(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly"
+            ))]
+            DefaultBackend::Kqueue(_) => Backend::Kqueue,
+            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            DefaultBackend::Devpoll(_) => Backend::Devpoll,
             #[cfg(any(target_os = "linux", target_os = "android"))]
             DefaultBackend::Epoll(_) => Backend::Epoll,
             #[cfg(unix)]
@@ -246,6 +305,16 @@ impl<F, D> GenericSelector<DefaultBackend, F, D> {
             return None;
         }
         match &self.backend {
+            #[cfg(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly"
+            ))]
+            DefaultBackend::Kqueue(b) => b.fileno(),
+            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            DefaultBackend::Devpoll(b) => b.fileno(),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             DefaultBackend::Epoll(b) => b.fileno(),
             _ => None,

@@ -69,11 +69,32 @@ extern crate std;
 pub use ioselectors_sys as sys;
 
 mod default;
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+mod devpoll;
+#[cfg(any(all(test, unix), target_os = "illumos", target_os = "solaris"))]
+mod devpoll_logic;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 mod error;
 mod events;
 mod key;
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+mod kqueue;
+#[cfg(any(
+    all(test, unix),
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+mod kqueue_logic;
 #[cfg(unix)]
 mod poll;
 mod registry;
@@ -85,11 +106,21 @@ mod syscall;
 mod timeout;
 
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+pub use devpoll::{DevpollBackend, DevpollSelector};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use epoll::{EpollBackend, EpollSelector};
 pub use error::{Error, Result};
 pub use events::{Events, EVENT_READ, EVENT_WRITE};
 pub use key::{FileObj, SelectorKey};
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+pub use kqueue::{KqueueBackend, KqueueSelector};
 #[cfg(unix)]
 pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};

@@ -343,3 +343,137 @@ pub(crate) fn epoll_wait(
     unsafe { buf.set_len(n as usize) };
     Ok(n as usize)
 }
+
+/// `kqueue()`, then `fcntl(F_SETFD, FD_CLOEXEC)`: kqueue(2) has no close-on-exec flag, so
+/// there is a window in which a concurrent `fork`+`exec` in another thread inherits the fd (as
+/// with mio and CPython). If the `fcntl` fails the kqueue is closed and the error returned.
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+pub(crate) fn kqueue() -> Result<OwnedFd> {
+    // SAFETY: kqueue() takes no argument and returns a new fd or -1.
+    let kq = OwnedFd(cvt(unsafe { sys::kqueue() })?);
+    // SAFETY: F_SETFD takes one int argument, FD_CLOEXEC; kq is an fd this OwnedFd owns.
+    cvt(unsafe { sys::fcntl(kq.raw(), sys::F_SETFD, sys::FD_CLOEXEC) })?;
+    Ok(kq)
+}
+
+/// `kevent(kq, changes, events' spare capacity, timeout)`: submit `changes`, then append the
+/// returned entries to `events` (at most its spare capacity, which is grown to at least one
+/// slot, since `nevents == 0` makes `kevent` ignore the timeout, bpo-29255). A `None` timeout
+/// blocks. Returns the number of entries appended.
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+pub(crate) fn kevent(
+    kq: &OwnedFd,
+    changes: &[sys::kevent],
+    events: &mut alloc::vec::Vec<sys::kevent>,
+    timeout: Option<sys::timespec>,
+) -> Result<usize> {
+    if events.capacity() == events.len() {
+        events.reserve(1);
+    }
+    let len = events.len();
+    let spare = events.capacity() - len;
+    // `int` everywhere but NetBSD (`size_t`).
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+    let nchanges = changes
+        .len()
+        .try_into()
+        .map_err(|_| Error::Os(sys::EINVAL))?;
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+    let nevents = spare.min(c_int::MAX as usize).try_into().unwrap_or(1);
+    let ts = timeout;
+    let tsp = ts
+        .as_ref()
+        .map_or(core::ptr::null(), |ts| ts as *const sys::timespec);
+    // SAFETY: changes is valid for reads of nchanges == changes.len() kevents, which the kernel
+    // only reads. The event pointer is the start of events' spare capacity, valid for writes
+    // of nevents <= spare kevents; the kernel writes at most nevents entries there. tsp is null
+    // (block) or points to a live timespec. kq is an open kqueue this OwnedFd owns.
+    let n = cvt(unsafe {
+        sys::kevent(
+            kq.raw(),
+            changes.as_ptr(),
+            nchanges,
+            events.as_mut_ptr().add(len),
+            nevents,
+            tsp,
+        )
+    })? as usize;
+    // SAFETY: kevent(2) initialised the first n <= nevents <= spare entries after len; kevent
+    // is plain old data (integers and a raw pointer).
+    unsafe { events.set_len(len + n) };
+    Ok(n)
+}
+
+/// `open("/dev/poll", O_RDWR | O_CLOEXEC)`.
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+pub(crate) fn open_devpoll() -> Result<OwnedFd> {
+    let path = c"/dev/poll";
+    // SAFETY: path is a NUL-terminated string that outlives the call; without O_CREAT, open
+    // reads no mode argument.
+    let fd = cvt(unsafe { sys::open(path.as_ptr(), sys::O_RDWR | sys::O_CLOEXEC) })?;
+    Ok(OwnedFd(fd))
+}
+
+/// `write(dp, records)`: hand `pollfd` records to `/dev/poll` (poll(4D)), all of them,
+/// retrying on `EINTR` and after a short write.
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()> {
+    let size = core::mem::size_of_val(records);
+    let base = records.as_ptr().cast::<u8>();
+    let mut done = 0;
+    while done < size {
+        // SAFETY: base..base + size is the memory of records (plain pollfd structs), valid for
+        // reads for the whole call; done < size, so the range written from is in bounds.
+        let n = unsafe { sys::write(dp.raw(), base.add(done).cast(), size - done) };
+        if n < 0 {
+            let err = errno();
+            if err == sys::EINTR {
+                continue;
+            }
+            return Err(Error::Os(err));
+        }
+        done += n as usize;
+    }
+    Ok(())
+}
+
+/// `ioctl(dp, DP_POLL, {buf's capacity, timeout_ms})` into `buf`'s storage, reused between
+/// calls: `buf` is cleared, grown to hold `max` records (at least 1) if needed, and holds the
+/// ready records on return.
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+pub(crate) fn dp_poll(
+    dp: &OwnedFd,
+    buf: &mut alloc::vec::Vec<sys::pollfd>,
+    max: usize,
+    timeout_ms: c_int,
+) -> Result<usize> {
+    buf.clear();
+    buf.reserve(max.max(1));
+    let nfds = buf.capacity().min(c_int::MAX as usize);
+    let mut arg = sys::dvpoll {
+        dp_fds: buf.as_mut_ptr(),
+        dp_nfds: nfds as sys::nfds_t,
+        dp_timeout: timeout_ms,
+    };
+    // SAFETY: DP_POLL takes a pointer to a dvpoll, which lives on this stack frame for the
+    // call; its dp_fds points to buf's storage, valid for writes of dp_nfds <= capacity
+    // pollfds, of which the kernel writes at most dp_nfds.
+    let n = cvt(unsafe { sys::ioctl(dp.raw(), sys::DP_POLL, &mut arg as *mut sys::dvpoll) })?;
+    let n = (n as usize).min(nfds);
+    // SAFETY: DP_POLL initialised the first n <= dp_nfds <= capacity records; pollfd is
+    // plain old data.
+    unsafe { buf.set_len(n) };
+    Ok(n)
+}

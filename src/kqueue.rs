@@ -1,0 +1,278 @@
+//! [`KqueueSelector`]: `kqueue(2)`, Python's `selectors.KqueueSelector` (macOS, iOS, FreeBSD,
+//! NetBSD, OpenBSD, DragonFly).
+//!
+//! The decisions (change lists, receipts, rollback, filter count, merging) live in
+//! `kqueue_logic`, which is unit-tested on every target; this file only converts to and from
+//! `struct kevent` and makes the calls.
+
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use ioselectors_sys::{self as sys, kevent};
+
+use crate::kqueue_logic::{
+    self as logic, collect_ready, remove_error, settle, settle_unknown, Action, Changes, Filter,
+    FilterCount, Kev, Settled,
+};
+use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::syscall::{self, OwnedFd};
+use crate::{timeout, Error, Events, RawFd, Result};
+
+// The logic module mirrors these values so that it builds without the sys crate's kqueue items.
+const _: () = assert!(sys::EV_ERROR as u32 == logic::EV_ERROR);
+const _: () = assert!(sys::EV_EOF as u32 == logic::EV_EOF);
+const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF);
+
+/// Python's `selectors.KqueueSelector`, over `kqueue(2)` and `kevent(2)`. macOS, iOS,
+/// FreeBSD (12+), NetBSD, OpenBSD and DragonFly.
+///
+/// One filter per event, `EVFILT_READ` for READ and `EVFILT_WRITE` for WRITE, level-triggered
+/// (no `EV_CLEAR`), identified by the fd (`ident`; no pointer is given to the kernel).
+///
+/// * `register` submits all its filters in one `kevent()` call with `EV_ADD | EV_RECEIPT` and
+///   reads every receipt. If one filter is refused, the ones that went in are deleted again
+///   and the first error is returned: nothing is left behind, in the kernel or the map.
+/// * `modify` changes only the filters that differ (READ → WRITE adds WRITE and deletes READ,
+///   READ → READ|WRITE adds WRITE), in one call, and undoes what went through if part fails
+///   (after which the key is dropped, as on every backend).
+/// * `unregister` deletes the key's filters in one call; `ENOENT` and `EBADF` (the fd was
+///   closed, which removed its filters) are ignored, as in CPython.
+/// * `select` gives the kernel one event slot per registered filter (a READ|WRITE key counts
+///   two, as CPython since gh-110038), and never zero slots (bpo-29255). Entries with
+///   `EV_ERROR` are not readiness and are skipped; `EV_EOF` on a filter reports that filter's
+///   event.
+///
+/// Timeouts are a `timespec`, rounded up to the nanosecond and capped at 10⁸ seconds per call
+/// (longer waits continue on the deadline).
+///
+/// The kqueue fd is made close-on-exec with `fcntl(F_SETFD, FD_CLOEXEC)` right after
+/// `kqueue()`, which cannot do it atomically: a `fork`+`exec` in another thread in between
+/// inherits it.
+///
+/// # Python equivalence
+///
+/// An fd ready for reading and writing is **one** `(key, READ | WRITE)` entry, as on every
+/// other backend; CPython's `KqueueSelector` returns two entries with the same key, one per
+/// filter. CPython adds each filter in its own `kevent()` call and, when the second fails,
+/// leaves the first in the kernel; here the filters go in together and a partial failure is
+/// undone.
+///
+/// ```
+/// # #[cfg(any(target_vendor = "apple", target_os = "freebsd", target_os = "netbsd",
+/// #           target_os = "openbsd", target_os = "dragonfly"))] {
+/// use ioselectors::{BaseSelector, KqueueSelector};
+/// let mut sel: KqueueSelector = KqueueSelector::new()?;
+/// assert!(sel.fileno()? >= 0);
+/// sel.close();
+/// assert!(sel.fileno().is_err());
+/// # }
+/// # Ok::<(), ioselectors::Error>(())
+/// ```
+pub type KqueueSelector<F = RawFd, D = ()> = GenericSelector<KqueueBackend, F, D>;
+
+impl<F, D> GenericSelector<KqueueBackend, F, D> {
+    /// A new selector over a new kqueue (`kqueue()`, then `FD_CLOEXEC`).
+    ///
+    /// # Errors
+    /// [`Error::Os`]: `EMFILE`/`ENFILE` when no fd is left, `ENOMEM`.
+    pub fn new() -> Result<Self> {
+        Ok(Self::with(KqueueBackend::new()?))
+    }
+
+    /// The kqueue's fd, Python's `KqueueSelector.fileno()`.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after `close()` (Python: `ValueError`).
+    pub fn fileno(&self) -> Result<RawFd> {
+        match self.backend.fileno() {
+            Some(fd) if !self.is_closed() => Ok(fd),
+            _ => Err(Error::Closed),
+        }
+    }
+}
+
+/// The `kqueue(2)` backend of [`KqueueSelector`].
+#[derive(Debug)]
+pub struct KqueueBackend {
+    kq: Option<OwnedFd>,
+    /// Returned entries (receipts or events), reused between calls.
+    events: Vec<kevent>,
+    /// Filters registered, which sizes the event list.
+    filters: FilterCount,
+}
+
+impl Sealed for KqueueBackend {}
+
+/// A change as a `struct kevent`: `EV_ADD` or `EV_DELETE`, always with `EV_RECEIPT`.
+fn to_kevent(change: logic::Change) -> kevent {
+    let filter = match change.filter {
+        Filter::Read => sys::EVFILT_READ,
+        Filter::Write => sys::EVFILT_WRITE,
+    };
+    let action = match change.action {
+        Action::Add => sys::EV_ADD,
+        Action::Delete => sys::EV_DELETE,
+    };
+    kevent {
+        ident: change.fd as sys::uintptr_t,
+        filter,
+        flags: action | sys::EV_RECEIPT,
+        fflags: 0,
+        data: 0,
+        udata: core::ptr::null_mut(),
+        #[cfg(target_os = "freebsd")]
+        ext: [0; 4],
+    }
+}
+
+/// A returned `struct kevent`, reduced to what the logic reads.
+// `data` is intptr_t or int64_t, `flags` u16 or u32, depending on the OS.
+#[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+fn from_kevent(k: &kevent) -> Kev {
+    let filter = if k.filter == sys::EVFILT_READ {
+        Some(Filter::Read)
+    } else if k.filter == sys::EVFILT_WRITE {
+        Some(Filter::Write)
+    } else {
+        None
+    };
+    Kev {
+        ident: k.ident as usize,
+        filter,
+        flags: u32::from(k.flags),
+        data: k.data as i64,
+    }
+}
+
+impl KqueueBackend {
+    pub(crate) fn new() -> Result<Self> {
+        Ok(KqueueBackend {
+            kq: Some(syscall::kqueue()?),
+            events: Vec::new(),
+            filters: FilterCount::default(),
+        })
+    }
+
+    pub(crate) fn fileno(&self) -> Option<RawFd> {
+        self.kq.as_ref().map(OwnedFd::raw)
+    }
+
+    /// Submit `changes` with receipts and no wait; the returned entries are in `self.events`.
+    fn submit(&mut self, changes: &Changes) -> Result<()> {
+        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
+        // At most two changes, on the stack (the placeholder entries are never submitted).
+        let placeholder = logic::Change {
+            fd: 0,
+            filter: Filter::Read,
+            action: Action::Delete,
+        };
+        let mut list = [to_kevent(placeholder); 2];
+        let mut n = 0;
+        for (slot, change) in list.iter_mut().zip(changes.iter()) {
+            *slot = to_kevent(change);
+            n += 1;
+        }
+        self.events.clear();
+        // One slot per change for its receipt.
+        self.events.reserve(n);
+        // A zero timeout: with EV_RECEIPT the call returns the receipts at once; a kernel
+        // without EV_RECEIPT must not block either.
+        let zero = timeout::to_timespec(Duration::ZERO);
+        syscall::kevent(kq, &list[..n], &mut self.events, Some(zero)).map(drop)
+    }
+
+    /// Submit `changes`, and undo what went through if part of them failed.
+    fn apply(&mut self, changes: &Changes) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let outcome: Settled = match self.submit(changes) {
+            Ok(()) => settle(changes, &self.receipts()),
+            Err(Error::Os(errno)) => settle_unknown(changes, errno),
+            Err(err) => return Err(err),
+        };
+        match outcome.error {
+            None => Ok(()),
+            Some(errno) => {
+                // Best effort: a failed undo leaves at most a filter the map does not know,
+                // whose events are dropped by the key lookup.
+                if !outcome.undo.is_empty() {
+                    let _ = self.submit(&outcome.undo);
+                }
+                Err(Error::Os(errno))
+            }
+        }
+    }
+
+    /// The receipts (`EV_ERROR` entries) of the last [`submit`](Self::submit), converted: at
+    /// most one per change, so two. Other entries (readiness, returned by a kernel that ignores
+    /// `EV_RECEIPT`) are not receipts; the level-triggered filters report them again.
+    fn receipts(&self) -> [Kev; 2] {
+        let none = Kev {
+            ident: usize::MAX,
+            filter: None,
+            flags: 0,
+            data: 0,
+        };
+        let mut out = [none; 2];
+        let receipts = self
+            .events
+            .iter()
+            .map(from_kevent)
+            .filter(|k| k.flags & logic::EV_ERROR != 0);
+        for (slot, k) in out.iter_mut().zip(receipts) {
+            *slot = k;
+        }
+        out
+    }
+}
+
+impl Interface for KqueueBackend {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        self.apply(&Changes::add(fd, events))?;
+        self.filters.added(events);
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
+        // On failure the caller drops the key and calls `remove(fd, old)`, which uncounts it;
+        // `apply` has put the kernel back to `old` as far as it could.
+        self.apply(&Changes::modify(fd, old, new))?;
+        self.filters.modified(old, new);
+        Ok(())
+    }
+
+    fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        // Whatever the kernel says, the filters are gone (deleted, or removed with the fd).
+        self.filters.removed(events);
+        let changes = Changes::delete(fd, events);
+        match self.submit(&changes) {
+            Ok(()) => match remove_error(&changes, &self.receipts()) {
+                None => Ok(()),
+                Some(errno) => Err(Error::Os(errno)),
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        _nkeys: usize,
+        ready: &mut Vec<(RawFd, Events)>,
+    ) -> Result<()> {
+        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
+        self.events.clear();
+        self.events.reserve(self.filters.max_events());
+        let ts = timeout.map(timeout::to_timespec);
+        syscall::kevent(kq, &[], &mut self.events, ts)?;
+        collect_ready(self.events.iter().map(from_kevent), ready);
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        self.kq = None;
+        self.events = Vec::new();
+        self.filters = FilterCount::default();
+    }
+}

@@ -1,0 +1,684 @@
+//! Criterion benchmarks of every Linux backend against the same work written by hand with
+//! `ioselectors::sys` calls (the floor), in the same group so that ratios come from one run.
+//! `python3 benches/ratios.py` prints the ours/floor table; BENCHMARKS.md has the figures.
+//!
+//! * `churn/<backend>`: register(READ) → modify(READ|WRITE) → unregister, each over all N
+//!   socket-pair ends in turn (3N calls per iteration). Floors: epoll, the three
+//!   `epoll_ctl` calls; poll and select, a `pollfd` array / pair of `fd_set` bit arrays kept
+//!   by hand with the same semantics, including the `fcntl(F_GETFD)` check at register that
+//!   ioselectors makes on those backends (so both sides make the same system calls).
+//! * `ready/<backend>`: one `select(0)` returning K ready keys out of N registered (data left
+//!   pending, so it stays ready); `ours_select` (owned keys, a `Vec`), `ours_select_ready`
+//!   (borrowed, allocation-free), and the floor: the syscall on reused buffers (select: the
+//!   read and write sets copied from the registered ones), a scan of its output, and a key
+//!   lookup in a `Vec` indexed by fd.
+//! * `idle/<backend>`: the same with N idle keys and one ready.
+//! * `echo/epoll`: the echo example's loop over 64 loopback TCP connections, one round trip
+//!   per connection per iteration: ours (`DefaultSelector`, `Rc<TcpStream>` keys, a callback
+//!   as data, owned `select`) against a hand-written `epoll_wait` loop with the same I/O.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
+use ioselectors::sys::{self, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
+use ioselectors::{
+    BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, SelectSelector,
+    EVENT_READ, EVENT_WRITE,
+};
+
+const ZERO: Option<Duration> = Some(Duration::ZERO);
+
+/// Raises the soft fd limit to the hard one (the benches hold up to ~10 000 sockets).
+fn raise_nofile() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: lim is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: lim is a valid rlimit; raising the soft limit up to the hard one is allowed.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    }
+}
+
+/// `n` socket ends (from ⌈n/2⌉ pairs); end `i`'s peer is end `i ^ 1`.
+struct Ends {
+    socks: Vec<UnixStream>,
+    n: usize,
+}
+
+impl Ends {
+    fn new(n: usize) -> Ends {
+        let mut socks = Vec::with_capacity(n + 1);
+        while socks.len() < n {
+            let (a, b) = UnixStream::pair().expect("socketpair (is RLIMIT_NOFILE high enough?)");
+            socks.push(a);
+            socks.push(b);
+        }
+        Ends { socks, n }
+    }
+
+    fn fds(&self) -> impl Iterator<Item = RawFd> + '_ {
+        self.socks[..self.n].iter().map(AsRawFd::as_raw_fd)
+    }
+
+    /// Makes ends `0..k` readable (a byte written by each one's peer, never read).
+    fn make_ready(&self, k: usize) {
+        for i in 0..k {
+            (&self.socks[i ^ 1]).write_all(b"x").expect("write");
+        }
+    }
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1200));
+    g
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floors: the same work by hand, through ioselectors::sys.
+
+/// A key as a hand-written loop keeps it: fd, READ/WRITE bits, data.
+#[derive(Clone, Copy, Debug)]
+struct Key {
+    fd: RawFd,
+    events: u32,
+    // Handed over with the key (to black_box), as a real loop hands it to its caller.
+    #[allow(dead_code)]
+    data: usize,
+}
+
+/// Keys in a `Vec` indexed by fd.
+#[derive(Default)]
+struct Keys(Vec<Option<Key>>);
+
+impl Keys {
+    fn insert(&mut self, key: Key) {
+        let i = key.fd as usize;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some(key);
+    }
+    fn get(&self, fd: RawFd) -> Option<&Key> {
+        self.0.get(fd as usize)?.as_ref()
+    }
+}
+
+fn check_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD takes no third argument.
+    unsafe { sys::fcntl(fd, sys::F_GETFD) >= 0 }
+}
+
+const IN: u32 = sys::EPOLLIN as u32;
+const OUT: u32 = sys::EPOLLOUT as u32;
+
+/// Kernel bits → READ (1) / WRITE (2), as a hand-written loop would map them.
+fn translate(bits: u32) -> u32 {
+    let mut ev = 0;
+    if bits & !OUT != 0 {
+        ev |= 1;
+    }
+    if bits & !IN != 0 {
+        ev |= 2;
+    }
+    ev
+}
+
+struct EpollFloor {
+    epfd: RawFd,
+    buf: Vec<epoll_event>,
+    keys: Keys,
+}
+
+impl EpollFloor {
+    fn new() -> EpollFloor {
+        // SAFETY: a flag word in, a new fd (or -1) out.
+        let epfd = unsafe { sys::epoll_create1(sys::EPOLL_CLOEXEC) };
+        assert!(epfd >= 0);
+        EpollFloor {
+            epfd,
+            buf: Vec::new(),
+            keys: Keys::default(),
+        }
+    }
+
+    fn ctl(&self, op: c_int, fd: RawFd, events: u32) {
+        let mut ev = epoll_event {
+            events,
+            u64: fd as u64,
+        };
+        // SAFETY: ev is a valid epoll_event, only read during the call.
+        let r = unsafe { sys::epoll_ctl(self.epfd, op, fd, &mut ev) };
+        debug_assert_eq!(r, 0);
+        black_box(r);
+    }
+
+    fn register(&mut self, fd: RawFd, data: usize) {
+        self.ctl(sys::EPOLL_CTL_ADD, fd, IN);
+        self.keys.insert(Key {
+            fd,
+            events: 1,
+            data,
+        });
+        self.buf.reserve(self.keys.0.len());
+    }
+
+    /// epoll_wait(0) and the lookup of each ready fd's key; returns the ready count.
+    fn wait(&mut self) -> usize {
+        let cap = self.buf.capacity().max(1);
+        // SAFETY: buf has room for cap events, which the kernel may all write.
+        let n = unsafe { sys::epoll_wait(self.epfd, self.buf.as_mut_ptr(), cap as c_int, 0) };
+        let n = usize::try_from(n).expect("epoll_wait");
+        // SAFETY: the kernel initialised the first n <= cap entries (plain data).
+        unsafe { self.buf.set_len(n) };
+        let mut ready = 0;
+        for e in &self.buf {
+            let (bits, fd) = (e.events, e.u64 as RawFd);
+            if let Some(key) = self.keys.get(fd) {
+                let ev = translate(bits) & key.events;
+                if ev != 0 {
+                    black_box((key, ev));
+                    ready += 1;
+                }
+            }
+        }
+        ready
+    }
+}
+
+impl Drop for EpollFloor {
+    fn drop(&mut self) {
+        // SAFETY: epfd is owned by this value and closed once.
+        unsafe { sys::close(self.epfd) };
+    }
+}
+
+/// A `pollfd` array kept by hand with ioselectors' semantics: fcntl check at register,
+/// an fd-indexed position table, swap-remove at unregister.
+#[derive(Default)]
+struct PollFloor {
+    fds: Vec<pollfd>,
+    position: Vec<usize>,
+    keys: Keys,
+}
+
+fn poll_bits(events: u32) -> i16 {
+    let mut b = 0;
+    if events & 1 != 0 {
+        b |= sys::POLLIN;
+    }
+    if events & 2 != 0 {
+        b |= sys::POLLOUT;
+    }
+    b
+}
+
+impl PollFloor {
+    fn register(&mut self, fd: RawFd, events: u32, data: usize) {
+        assert!(check_open(fd));
+        let i = fd as usize;
+        if i >= self.position.len() {
+            self.position.resize(i + 1, usize::MAX);
+        }
+        self.position[i] = self.fds.len();
+        self.fds.push(pollfd {
+            fd,
+            events: poll_bits(events),
+            revents: 0,
+        });
+        self.keys.insert(Key { fd, events, data });
+    }
+
+    fn modify(&mut self, fd: RawFd, events: u32) {
+        let p = self.position[fd as usize];
+        self.fds[p].events = poll_bits(events);
+        if let Some(Some(k)) = self.keys.0.get_mut(fd as usize) {
+            k.events = events;
+        }
+    }
+
+    fn unregister(&mut self, fd: RawFd) {
+        let i = self.position[fd as usize];
+        self.fds.swap_remove(i);
+        if let Some(moved) = self.fds.get(i) {
+            self.position[moved.fd as usize] = i;
+        }
+        self.position[fd as usize] = usize::MAX;
+        self.keys.0[fd as usize] = None;
+    }
+
+    fn wait(&mut self) -> usize {
+        // SAFETY: fds is valid for fds.len() entries; the kernel writes their revents.
+        let n = unsafe { sys::poll(self.fds.as_mut_ptr(), self.fds.len() as sys::nfds_t, 0) };
+        if n <= 0 {
+            return 0;
+        }
+        let mut ready = 0;
+        for p in &self.fds {
+            if p.revents != 0 {
+                let key = self.keys.get(p.fd).expect("registered");
+                let ev = translate(u32::from(p.revents as u16)) & key.events;
+                if ev != 0 {
+                    black_box((key, ev));
+                    ready += 1;
+                }
+            }
+        }
+        ready
+    }
+}
+
+/// Read and write `fd_set` bit arrays kept by hand (sized to the largest fd, as Linux
+/// allows), copied into reused output arrays for each call.
+#[derive(Default)]
+struct SelectFloor {
+    readers: Vec<fd_mask>,
+    writers: Vec<fd_mask>,
+    read_out: Vec<fd_mask>,
+    write_out: Vec<fd_mask>,
+    max_fd: RawFd,
+    keys: Keys,
+}
+
+impl SelectFloor {
+    fn set(&mut self, fd: RawFd, events: u32) {
+        let (w, bit) = (fd as usize / NFDBITS, 1 << (fd as usize % NFDBITS));
+        if w >= self.readers.len() {
+            self.readers.resize(w + 1, 0);
+            self.writers.resize(w + 1, 0);
+        }
+        self.readers[w] &= !bit;
+        self.writers[w] &= !bit;
+        if events & 1 != 0 {
+            self.readers[w] |= bit;
+        }
+        if events & 2 != 0 {
+            self.writers[w] |= bit;
+        }
+    }
+
+    fn register(&mut self, fd: RawFd, events: u32, data: usize) {
+        assert!(check_open(fd));
+        self.set(fd, events);
+        self.max_fd = self.max_fd.max(fd);
+        self.keys.insert(Key { fd, events, data });
+    }
+
+    fn modify(&mut self, fd: RawFd, events: u32) {
+        self.set(fd, events);
+        if let Some(Some(k)) = self.keys.0.get_mut(fd as usize) {
+            k.events = events;
+        }
+    }
+
+    fn unregister(&mut self, fd: RawFd) {
+        self.set(fd, 0);
+        self.keys.0[fd as usize] = None;
+        while self.readers.last() == Some(&0) && self.writers.last() == Some(&0) {
+            self.readers.pop();
+            self.writers.pop();
+        }
+        if fd == self.max_fd {
+            self.max_fd = match self.readers.len().checked_sub(1) {
+                None => 0,
+                Some(last) => {
+                    let word = self.readers[last] | self.writers[last];
+                    (last * NFDBITS + NFDBITS - 1 - word.leading_zeros() as usize) as RawFd
+                }
+            };
+        }
+    }
+
+    fn wait(&mut self) -> usize {
+        self.read_out.clone_from(&self.readers);
+        self.write_out.clone_from(&self.writers);
+        let mut tv = sys::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        // SAFETY: both arrays hold ⌈(max_fd + 1) / NFDBITS⌉ words, all select(2) touches
+        // for nfds = max_fd + 1; fd_set is an array of fd_mask; tv is a live timeval.
+        let n = unsafe {
+            sys::select(
+                self.max_fd + 1,
+                self.read_out.as_mut_ptr().cast(),
+                self.write_out.as_mut_ptr().cast(),
+                std::ptr::null_mut(),
+                &mut tv,
+            )
+        };
+        if n <= 0 {
+            return 0;
+        }
+        let mut ready = 0;
+        for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
+            let mut bits = r | w;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                let bit = 1 << b;
+                bits &= !bit;
+                let fd = (i * NFDBITS + b) as RawFd;
+                let key = self.keys.get(fd).expect("registered");
+                let ev = (u32::from(r & bit != 0) | (u32::from(w & bit != 0) << 1)) & key.events;
+                if ev != 0 {
+                    black_box((key, ev));
+                    ready += 1;
+                }
+            }
+        }
+        ready
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// churn
+
+fn churn_ours<S: BaseSelector<RawFd, usize>>(sel: &mut S, ends: &Ends) {
+    for (i, fd) in ends.fds().enumerate() {
+        black_box(sel.register(fd, EVENT_READ, i).expect("register"));
+    }
+    for (i, fd) in ends.fds().enumerate() {
+        black_box(
+            sel.modify(&fd, EVENT_READ | EVENT_WRITE, i)
+                .expect("modify"),
+        );
+    }
+    for fd in ends.fds() {
+        black_box(sel.unregister(&fd).expect("unregister"));
+    }
+}
+
+fn churn(c: &mut Criterion) {
+    for n in [1_000, 10_000] {
+        let ends = Ends::new(n);
+        let label = format!("N={n}");
+
+        let mut g = group(c, "churn/epoll");
+        let mut sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+        g.bench_function(BenchmarkId::new("ours", &label), |b| {
+            b.iter(|| churn_ours(&mut sel, &ends))
+        });
+        let floor = EpollFloor::new();
+        g.bench_function(BenchmarkId::new("floor", &label), |b| {
+            b.iter(|| {
+                for fd in ends.fds() {
+                    floor.ctl(sys::EPOLL_CTL_ADD, fd, IN);
+                }
+                for fd in ends.fds() {
+                    floor.ctl(sys::EPOLL_CTL_MOD, fd, IN | OUT);
+                }
+                for fd in ends.fds() {
+                    floor.ctl(sys::EPOLL_CTL_DEL, fd, 0);
+                }
+            })
+        });
+        g.finish();
+
+        let mut g = group(c, "churn/poll");
+        let mut sel = PollSelector::<RawFd, usize>::new();
+        g.bench_function(BenchmarkId::new("ours", &label), |b| {
+            b.iter(|| churn_ours(&mut sel, &ends))
+        });
+        let mut floor = PollFloor::default();
+        g.bench_function(BenchmarkId::new("floor", &label), |b| {
+            b.iter(|| {
+                for (i, fd) in ends.fds().enumerate() {
+                    floor.register(fd, 1, i);
+                }
+                for fd in ends.fds() {
+                    floor.modify(fd, 3);
+                }
+                for fd in ends.fds() {
+                    floor.unregister(fd);
+                }
+                black_box(&floor.fds);
+            })
+        });
+        g.finish();
+
+        let mut g = group(c, "churn/select");
+        let mut sel = SelectSelector::<RawFd, usize>::new();
+        g.bench_function(BenchmarkId::new("ours", &label), |b| {
+            b.iter(|| churn_ours(&mut sel, &ends))
+        });
+        let mut floor = SelectFloor::default();
+        g.bench_function(BenchmarkId::new("floor", &label), |b| {
+            b.iter(|| {
+                for (i, fd) in ends.fds().enumerate() {
+                    floor.register(fd, 1, i);
+                }
+                for fd in ends.fds() {
+                    floor.modify(fd, 3);
+                }
+                for fd in ends.fds() {
+                    floor.unregister(fd);
+                }
+                black_box(&floor.readers);
+            })
+        });
+        g.finish();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ready and idle
+
+/// Benchmarks ours (owned and borrowed) and a floor on `ends` with `k` ready.
+fn ready_case<S: BaseSelector<RawFd, usize>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    label: &str,
+    ends: &Ends,
+    k: usize,
+    mut sel: S,
+    mut floor_wait: impl FnMut() -> usize,
+) {
+    for (i, fd) in ends.fds().enumerate() {
+        sel.register(fd, EVENT_READ, i).expect("register");
+    }
+    // The work is what it claims to be: K ready, on both sides.
+    assert_eq!(sel.select(ZERO).expect("select").len(), k, "ours, {label}");
+    assert_eq!(floor_wait(), k, "floor, {label}");
+    g.bench_function(BenchmarkId::new("ours_select", label), |b| {
+        b.iter(|| black_box(sel.select(ZERO).expect("select")))
+    });
+    g.bench_function(BenchmarkId::new("ours_select_ready", label), |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for item in sel.select_ready(ZERO).expect("select_ready") {
+                black_box(item);
+                n += 1;
+            }
+            n
+        })
+    });
+    g.bench_function(BenchmarkId::new("floor", label), |b| {
+        b.iter(&mut floor_wait)
+    });
+}
+
+fn ready_all_backends(c: &mut Criterion, kind: &str, n: usize, k: usize, label: &str) {
+    let ends = Ends::new(n);
+    ends.make_ready(k);
+
+    let mut g = group(c, &format!("{kind}/epoll"));
+    let mut floor = EpollFloor::new();
+    for (i, fd) in ends.fds().enumerate() {
+        floor.register(fd, i);
+    }
+    let sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+    ready_case(&mut g, label, &ends, k, sel, || floor.wait());
+    g.finish();
+
+    let mut g = group(c, &format!("{kind}/poll"));
+    let mut floor = PollFloor::default();
+    for (i, fd) in ends.fds().enumerate() {
+        floor.register(fd, 1, i);
+    }
+    ready_case(&mut g, label, &ends, k, PollSelector::new(), || {
+        floor.wait()
+    });
+    g.finish();
+
+    let mut g = group(c, &format!("{kind}/select"));
+    let mut floor = SelectFloor::default();
+    for (i, fd) in ends.fds().enumerate() {
+        floor.register(fd, 1, i);
+    }
+    ready_case(&mut g, label, &ends, k, SelectSelector::new(), || {
+        floor.wait()
+    });
+    g.finish();
+}
+
+fn ready(c: &mut Criterion) {
+    // (N, K) for N in {16, 1 024, 10 000}, K in {1, 16, min(N, 1 024)}, K <= N, each once.
+    let mut cases = Vec::new();
+    for n in [16, 1_024, 10_000] {
+        for k in [1, 16, n.min(1_024)] {
+            if k <= n && !cases.contains(&(n, k)) {
+                cases.push((n, k));
+            }
+        }
+    }
+    for (n, k) in cases {
+        ready_all_backends(c, "ready", n, k, &format!("N={n} K={k}"));
+    }
+}
+
+fn idle(c: &mut Criterion) {
+    for n in [10, 100, 1_000, 10_000] {
+        ready_all_backends(c, "idle", n + 1, 1, &format!("N={n}+1"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// echo
+
+const CONNS: usize = 64;
+const MSG: &[u8; 64] = b"The quick brown fox jumps over the lazy dog: 64 bytes of payload";
+
+/// The echo example's per-connection callback: read what is there, write it back.
+fn echo_once(stream: &TcpStream) -> usize {
+    let mut buf = [0u8; 4096];
+    match (&*stream).read(&mut buf) {
+        Ok(0) | Err(_) => 0,
+        Ok(n) => {
+            (&*stream).write_all(&buf[..n]).expect("echo write");
+            n
+        }
+    }
+}
+
+/// 64 connected (client, server) pairs over loopback; server ends non-blocking.
+fn connections() -> Vec<(TcpStream, Rc<TcpStream>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    (0..CONNS)
+        .map(|_| {
+            let client = TcpStream::connect(addr).expect("connect");
+            let (server, _) = listener.accept().expect("accept");
+            server.set_nonblocking(true).expect("nonblocking");
+            client.set_nodelay(true).expect("nodelay");
+            server.set_nodelay(true).expect("nodelay");
+            (client, Rc::new(server))
+        })
+        .collect()
+}
+
+/// One iteration: every client sends MSG, the server loop echoes until all bytes went back,
+/// every client reads its echo.
+fn round_trip(conns: &[(TcpStream, Rc<TcpStream>)], mut serve: impl FnMut() -> usize) {
+    for (client, _) in conns {
+        (&*client).write_all(MSG).expect("client write");
+    }
+    let mut echoed = 0;
+    while echoed < CONNS * MSG.len() {
+        echoed += serve();
+    }
+    let mut buf = [0u8; 64];
+    for (client, _) in conns {
+        (&*client).read_exact(&mut buf).expect("client read");
+    }
+}
+
+type Callback = fn(&TcpStream) -> usize;
+
+fn echo(c: &mut Criterion) {
+    let mut g = group(c, "echo/epoll");
+    let conns = connections();
+    let mut sel: DefaultSelector<Rc<TcpStream>, Callback> =
+        DefaultSelector::with_backend(ioselectors::Backend::Epoll).expect("epoll");
+    for (_, server) in &conns {
+        sel.register(Rc::clone(server), EVENT_READ, echo_once as Callback)
+            .expect("register");
+    }
+    g.bench_function(BenchmarkId::new("ours", "64 connections"), |b| {
+        b.iter(|| {
+            round_trip(&conns, || {
+                let mut n = 0;
+                for (key, events) in sel.select(None).expect("select") {
+                    if events.contains(Events::READ) {
+                        n += (key.data)(&key.fileobj);
+                    }
+                }
+                n
+            })
+        })
+    });
+    drop(sel);
+
+    let mut floor = EpollFloor::new();
+    let mut streams: Vec<Option<Rc<TcpStream>>> = Vec::new();
+    for (i, (_, server)) in conns.iter().enumerate() {
+        let fd = server.as_raw_fd();
+        floor.register(fd, i);
+        if fd as usize >= streams.len() {
+            streams.resize(fd as usize + 1, None);
+        }
+        streams[fd as usize] = Some(Rc::clone(server));
+    }
+    g.bench_function(BenchmarkId::new("floor", "64 connections"), |b| {
+        b.iter(|| {
+            round_trip(&conns, || {
+                let cap = floor.buf.capacity() as c_int;
+                // SAFETY: buf has room for cap events; -1 blocks until one is ready.
+                let n = unsafe { sys::epoll_wait(floor.epfd, floor.buf.as_mut_ptr(), cap, -1) };
+                let n = usize::try_from(n).expect("epoll_wait");
+                // SAFETY: the kernel initialised the first n <= cap entries.
+                unsafe { floor.buf.set_len(n) };
+                let mut echoed = 0;
+                for e in &floor.buf {
+                    let (bits, fd) = (e.events, e.u64 as usize);
+                    if translate(bits) & 1 != 0 {
+                        if let Some(stream) = &streams[fd] {
+                            echoed += echo_once(stream);
+                        }
+                    }
+                }
+                echoed
+            })
+        })
+    });
+    g.finish();
+}
+
+fn setup(c: &mut Criterion) {
+    raise_nofile();
+    black_box(c);
+}
+
+criterion_group!(benches, setup, churn, ready, idle, echo);
+criterion_main!(benches);

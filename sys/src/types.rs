@@ -133,9 +133,9 @@ pub type clockid_t = c_uint;
 pub type clockid_t = c_ulong;
 
 /// The type of `timespec::tv_nsec`: `long`, except `long long` on x32 (glibc bug 16437).
-#[cfg(not(all(target_arch = "x86_64", target_pointer_width = "32")))]
+#[cfg(all(unix, not(all(target_arch = "x86_64", target_pointer_width = "32"))))]
 type nsec_t = c_long;
-#[cfg(all(target_arch = "x86_64", target_pointer_width = "32"))]
+#[cfg(all(unix, target_arch = "x86_64", target_pointer_width = "32"))]
 type nsec_t = i64;
 
 /// `struct timeval` (`<sys/time.h>`): the timeout of `select(2)`.

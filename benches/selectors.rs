@@ -27,7 +27,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+};
 use ioselectors::sys::{self, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
 use ioselectors::{
     BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, SelectSelector,
@@ -79,11 +81,22 @@ impl Ends {
     }
 }
 
+/// Short runs (the whole suite takes about five minutes): 30 samples over 1.5 s.
 fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     let mut g = c.benchmark_group(name);
-    g.sample_size(20)
+    g.sample_size(30)
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1200));
+        .measurement_time(Duration::from_millis(1500));
+    g
+}
+
+/// For iterations of milliseconds (churn): 10 flat samples over about 3 s.
+fn long_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
     g
 }
 
@@ -406,7 +419,7 @@ fn churn(c: &mut Criterion) {
         let ends = Ends::new(n);
         let label = format!("N={n}");
 
-        let mut g = group(c, "churn/epoll");
+        let mut g = long_group(c, "churn/epoll");
         let mut sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
         g.bench_function(BenchmarkId::new("ours", &label), |b| {
             b.iter(|| churn_ours(&mut sel, &ends))
@@ -427,7 +440,7 @@ fn churn(c: &mut Criterion) {
         });
         g.finish();
 
-        let mut g = group(c, "churn/poll");
+        let mut g = long_group(c, "churn/poll");
         let mut sel = PollSelector::<RawFd, usize>::new();
         g.bench_function(BenchmarkId::new("ours", &label), |b| {
             b.iter(|| churn_ours(&mut sel, &ends))
@@ -449,7 +462,7 @@ fn churn(c: &mut Criterion) {
         });
         g.finish();
 
-        let mut g = group(c, "churn/select");
+        let mut g = long_group(c, "churn/select");
         let mut sel = SelectSelector::<RawFd, usize>::new();
         g.bench_function(BenchmarkId::new("ours", &label), |b| {
             b.iter(|| churn_ours(&mut sel, &ends))

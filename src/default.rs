@@ -61,7 +61,7 @@ pub enum Backend {
     Epoll = 2,
     /// Solaris `/dev/poll`: `DevpollSelector`.
     Devpoll = 3,
-    /// `poll(2)`: [`PollSelector`](crate::PollSelector).
+    /// `poll(2)`: `PollSelector` (unix).
     Poll = 4,
     /// `select(2)`: [`SelectSelector`](crate::SelectSelector).
     Select = 5,

@@ -2,9 +2,11 @@
 //! register file objects with an event mask and attached data, then wait until some are ready.
 //!
 //! Every kernel interface Python has, behind one [`BaseSelector`] trait: [`SelectSelector`],
-//! [`PollSelector`], `EpollSelector` (Linux, Android), `KqueueSelector` (macOS, iOS, the BSDs),
-//! `DevpollSelector` (illumos, Solaris), and [`DefaultSelector`], which picks the best one at run
-//! time. Zero dependencies (the FFI is the hand-written [`sys`] crate), `no_std` + `alloc`.
+//! `PollSelector` (unix), `EpollSelector` (Linux, Android), `KqueueSelector` (macOS, iOS, the
+//! BSDs), `DevpollSelector` (illumos, Solaris), and [`DefaultSelector`], which picks the best one
+//! at run time. On Windows, [`SelectSelector`] runs over winsock `select` (sockets only) and is
+//! the [`DefaultSelector`]. Zero dependencies (the FFI is the hand-written [`sys`] crate),
+//! `no_std` + `alloc`.
 //!
 //! ```
 //! # #[cfg(all(unix, feature = "std"))] {

@@ -152,7 +152,7 @@ pub trait Interface: Sealed {
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
 /// EINTR/deadline loop, over a kernel interface (the sealed `Interface` trait). Use it through the aliases
-/// [`SelectSelector`](crate::SelectSelector), [`PollSelector`](crate::PollSelector),
+/// [`SelectSelector`](crate::SelectSelector), `PollSelector`,
 /// `EpollSelector`, `KqueueSelector`,
 /// `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector).
 ///

@@ -6,7 +6,7 @@
 //! and winsock's errors.
 //!
 //! Run under wine here: see `.ci/windows`.
-#![cfg(windows)]
+#![cfg(all(windows, feature = "std"))]
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

@@ -11,8 +11,7 @@ use core::time::Duration;
 use ioselectors_sys::{self as sys, kevent};
 
 use crate::kqueue_logic::{
-    self as logic, collect_ready, remove_error, settle, settle_unknown, Action, Changes, Filter,
-    FilterCount, Kev, Settled,
+    self as logic, collect_ready, Action, Changes, Filter, FilterCount, Kev, Receipts,
 };
 use crate::selector::{GenericSelector, Interface, Sealed};
 use crate::syscall::{self, OwnedFd};
@@ -157,9 +156,10 @@ impl KqueueBackend {
         self.kq.as_ref().map(OwnedFd::raw)
     }
 
-    /// Submit `changes` with receipts and no wait; the returned entries are in `self.events`.
-    fn submit(&mut self, changes: &Changes) -> Result<()> {
-        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
+    /// One `kevent()` call submitting `changes` with receipts and no wait: the receipts, or
+    /// the call's errno.
+    fn submit(&mut self, changes: &Changes) -> core::result::Result<Receipts, i32> {
+        let kq = self.kq.as_ref().ok_or(sys::EBADF)?;
         // At most two changes, on the stack (the placeholder entries are never submitted).
         let placeholder = logic::Change {
             fd: 0,
@@ -178,43 +178,18 @@ impl KqueueBackend {
         // A zero timeout: with EV_RECEIPT the call returns the receipts at once; a kernel
         // without EV_RECEIPT must not block either.
         let zero = timeout::to_timespec(Duration::ZERO);
-        syscall::kevent(kq, &list[..n], &mut self.events, Some(zero)).map(drop)
-    }
-
-    /// Submit `changes`, and undo what went through if part of them failed.
-    fn apply(&mut self, changes: &Changes) -> Result<()> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let outcome: Settled = match self.submit(changes) {
-            Ok(()) => settle(changes, &self.receipts()),
-            Err(Error::Os(errno)) => settle_unknown(changes, errno),
-            Err(err) => return Err(err),
-        };
-        match outcome.error {
-            None => Ok(()),
-            Some(errno) => {
-                // Best effort: a failed undo leaves at most a filter the map does not know,
-                // whose events are dropped by the key lookup.
-                if !outcome.undo.is_empty() {
-                    let _ = self.submit(&outcome.undo);
-                }
-                Err(Error::Os(errno))
-            }
+        match syscall::kevent(kq, &list[..n], &mut self.events, Some(zero)) {
+            Ok(_) => Ok(self.receipts()),
+            Err(Error::Os(errno)) => Err(errno),
+            Err(_) => Err(sys::EINVAL),
         }
     }
 
     /// The receipts (`EV_ERROR` entries) of the last [`submit`](Self::submit), converted: at
     /// most one per change, so two. Other entries (readiness, returned by a kernel that ignores
     /// `EV_RECEIPT`) are not receipts; the level-triggered filters report them again.
-    fn receipts(&self) -> [Kev; 2] {
-        let none = Kev {
-            ident: usize::MAX,
-            filter: None,
-            flags: 0,
-            data: 0,
-        };
-        let mut out = [none; 2];
+    fn receipts(&self) -> Receipts {
+        let mut out = [Kev::NONE; 2];
         let receipts = self
             .events
             .iter()
@@ -224,6 +199,14 @@ impl KqueueBackend {
             *slot = k;
         }
         out
+    }
+
+    /// Check that the selector is open, then [`logic::apply`] `changes`.
+    fn apply(&mut self, changes: &Changes) -> Result<()> {
+        if self.kq.is_none() {
+            return Err(Error::Closed);
+        }
+        logic::apply(changes, |c| self.submit(c)).map_err(Error::Os)
     }
 }
 
@@ -245,14 +228,10 @@ impl Interface for KqueueBackend {
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
         // Whatever the kernel says, the filters are gone (deleted, or removed with the fd).
         self.filters.removed(events);
-        let changes = Changes::delete(fd, events);
-        match self.submit(&changes) {
-            Ok(()) => match remove_error(&changes, &self.receipts()) {
-                None => Ok(()),
-                Some(errno) => Err(Error::Os(errno)),
-            },
-            Err(err) => Err(err),
+        if self.kq.is_none() {
+            return Err(Error::Closed);
         }
+        logic::remove(fd, events, |c| self.submit(c)).map_err(Error::Os)
     }
 
     fn wait(

@@ -235,6 +235,65 @@ pub(crate) fn settle_unknown(changes: &Changes, errno: i32) -> Settled {
     }
 }
 
+/// The receipts of one `kevent()` call: at most one per change, so two. Unused slots hold
+/// [`Kev::NONE`].
+pub(crate) type Receipts = [Kev; 2];
+
+impl Kev {
+    /// An empty slot of [`Receipts`]: no filter, no flags, so never taken for a receipt.
+    pub(crate) const NONE: Kev = Kev {
+        ident: usize::MAX,
+        filter: None,
+        flags: 0,
+        data: 0,
+    };
+}
+
+/// Make `changes` happen, all or nothing: `submit` makes one `kevent()` call with the changes
+/// (with `EV_RECEIPT`, no wait) and returns the receipts, or the call's errno. If part of the
+/// changes failed, the applied ones are undone with a second `submit` (best effort: an undo
+/// that fails leaves at most a filter the key map does not know, whose events the key lookup
+/// drops), and the first error is returned.
+pub(crate) fn apply(
+    changes: &Changes,
+    mut submit: impl FnMut(&Changes) -> Result<Receipts, i32>,
+) -> Result<(), i32> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let outcome = match submit(changes) {
+        Ok(receipts) => settle(changes, &receipts),
+        Err(errno) => settle_unknown(changes, errno),
+    };
+    match outcome.error {
+        None => Ok(()),
+        Some(errno) => {
+            if !outcome.undo.is_empty() {
+                let _ = submit(&outcome.undo);
+            }
+            Err(errno)
+        }
+    }
+}
+
+/// Delete a key's filters with one `submit`: `ENOENT` and `EBADF` are not errors (see
+/// [`remove_error`]).
+pub(crate) fn remove(
+    fd: RawFd,
+    events: Events,
+    mut submit: impl FnMut(&Changes) -> Result<Receipts, i32>,
+) -> Result<(), i32> {
+    let changes = Changes::delete(fd, events);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let receipts = submit(&changes)?;
+    match remove_error(&changes, &receipts) {
+        None => Ok(()),
+        Some(errno) => Err(errno),
+    }
+}
+
 /// The errno `unregister` reports for its deletes: none for `ENOENT` (the filter is gone) or
 /// `EBADF` (the fd was closed, which removed its filters), as CPython ignores them.
 pub(crate) fn remove_error(changes: &Changes, returned: &[Kev]) -> Option<i32> {
@@ -518,6 +577,119 @@ mod tests {
             remove_error(&changes, &[receipt(5, Read, 0), receipt(5, Write, 12)]),
             Some(12)
         );
+    }
+
+    /// A kqueue in memory: the registered filters, the open fds, and an injected failure
+    /// (adding `fail.0`'s filter `fail.1` is refused with `fail.2`), answering with receipts as
+    /// FreeBSD and macOS do (`flags = EV_ERROR`, `data` = errno or 0).
+    struct FakeKq {
+        filters: Vec<(RawFd, Filter)>,
+        open: Vec<RawFd>,
+        fail: Option<(RawFd, Filter, i32)>,
+        calls: usize,
+    }
+
+    impl FakeKq {
+        fn new(open: &[RawFd]) -> FakeKq {
+            FakeKq {
+                filters: Vec::new(),
+                open: open.to_vec(),
+                fail: None,
+                calls: 0,
+            }
+        }
+
+        fn submit(&mut self, changes: &Changes) -> Result<Receipts, i32> {
+            self.calls += 1;
+            let mut out = [Kev::NONE; 2];
+            for (slot, c) in out.iter_mut().zip(changes.iter()) {
+                let key = (c.fd, c.filter);
+                let errno = match (c.action, self.fail) {
+                    _ if !self.open.contains(&c.fd) => EBADF,
+                    (Action::Add, Some((fd, f, e))) if (fd, f) == key => e,
+                    _ => 0,
+                };
+                if errno == 0 {
+                    match c.action {
+                        Action::Add => {
+                            if !self.filters.contains(&key) {
+                                self.filters.push(key);
+                            }
+                        }
+                        Action::Delete => match self.filters.iter().position(|k| *k == key) {
+                            Some(i) => {
+                                self.filters.remove(i);
+                            }
+                            None => {
+                                *slot = receipt(c.fd, c.filter, ENOENT.into());
+                                continue;
+                            }
+                        },
+                    }
+                }
+                *slot = receipt(c.fd, c.filter, errno.into());
+            }
+            Ok(out)
+        }
+    }
+
+    #[test]
+    fn apply_on_a_fake_kqueue_leaves_nothing_behind() {
+        use Filter::*;
+        let mut kq = FakeKq::new(&[3, 4]);
+        // A full add goes in with one call.
+        assert_eq!(apply(&Changes::add(3, RW), |c| kq.submit(c)), Ok(()));
+        assert_eq!(kq.filters, [(3, Read), (3, Write)]);
+        assert_eq!(kq.calls, 1);
+        // WRITE refused: READ was added, then deleted again; the error is WRITE's.
+        kq.fail = Some((4, Write, 32));
+        assert_eq!(apply(&Changes::add(4, RW), |c| kq.submit(c)), Err(32));
+        assert_eq!(kq.filters, [(3, Read), (3, Write)]);
+        assert_eq!(kq.calls, 3);
+        // A closed fd: both refused with EBADF, nothing to undo (no third call).
+        kq.fail = None;
+        let calls = kq.calls;
+        assert_eq!(apply(&Changes::add(9, RW), |c| kq.submit(c)), Err(EBADF));
+        assert_eq!(kq.calls, calls + 1);
+        assert_eq!(kq.filters, [(3, Read), (3, Write)]);
+        // The whole call failing (ENOMEM): everything is undone, best effort.
+        let mut failing = |c: &Changes| {
+            if kq.calls == calls + 1 {
+                kq.calls += 1;
+                Err(12)
+            } else {
+                kq.submit(c)
+            }
+        };
+        assert_eq!(apply(&Changes::add(4, R), &mut failing), Err(12));
+        assert_eq!(kq.filters, [(3, Read), (3, Write)]);
+    }
+
+    #[test]
+    fn modify_and_remove_on_a_fake_kqueue() {
+        use Filter::*;
+        let mut kq = FakeKq::new(&[5]);
+        apply(&Changes::add(5, R), |c| kq.submit(c)).unwrap();
+        // READ → WRITE in one call.
+        let calls = kq.calls;
+        assert_eq!(apply(&Changes::modify(5, R, W), |c| kq.submit(c)), Ok(()));
+        assert_eq!(
+            (kq.filters.as_slice(), kq.calls),
+            (&[(5, Write)][..], calls + 1)
+        );
+        // WRITE → READ with READ refused: WRITE was deleted and is re-added.
+        kq.fail = Some((5, Read, 22));
+        assert_eq!(apply(&Changes::modify(5, W, R), |c| kq.submit(c)), Err(22));
+        assert_eq!(kq.filters, [(5, Write)]);
+        // unregister: the filters go; a second time ENOENT is ignored, and so is EBADF.
+        kq.fail = None;
+        assert_eq!(remove(5, W, |c| kq.submit(c)), Ok(()));
+        assert!(kq.filters.is_empty());
+        assert_eq!(remove(5, W, |c| kq.submit(c)), Ok(()));
+        kq.open.clear();
+        assert_eq!(remove(5, RW, |c| kq.submit(c)), Ok(()));
+        // Other errors are reported (the caller ignores them, as CPython does).
+        assert_eq!(remove(5, R, |_| Err(12)), Err(12));
     }
 
     #[test]

@@ -427,7 +427,7 @@ pub(crate) fn open_devpoll() -> Result<OwnedFd> {
 }
 
 /// `write(dp, records)`: hand `pollfd` records to `/dev/poll` (poll(4D)), all of them,
-/// retrying on `EINTR` and after a short write.
+/// retrying on `EINTR` (which applied none of them) and after a short write.
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()> {
     let size = core::mem::size_of_val(records);
@@ -443,6 +443,11 @@ pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()>
                 continue;
             }
             return Err(Error::Os(err));
+        }
+        if n == 0 {
+            // No progress. Never seen (illumos's dpwrite takes all records or fails), but
+            // looping on it would never end.
+            return Err(Error::Os(sys::EINVAL));
         }
         done += n as usize;
     }

@@ -252,7 +252,9 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
         self.check_open()?;
         let deadline = Deadline::new(timeout);
-        let mut remaining = deadline.remaining();
+        // The first wait gets the whole timeout: `deadline.remaining()` is already a little
+        // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
+        let mut remaining = timeout;
         loop {
             self.ready.clear();
             match self

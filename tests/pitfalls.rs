@@ -1,0 +1,953 @@
+//! The pitfalls of testing-anchors.md §3, as tests, on every Linux backend: select, poll, epoll
+//! and the default selector (epoll here).
+//!
+//! `pitfall_tests!` expands the shared tests into one module per backend; each module names its
+//! selector type `Sel<F, D>` and provides `new()`, `fileno()` and `backend()`. Where backends
+//! differ (the kernel's view of a closed fd, a regular file, a reused fd number), the test
+//! matches on `backend()` and each arm says what CPython does; every expectation here was
+//! checked against CPython 3.11's selectors running the same scenario.
+//!
+//! Tests that change `RLIMIT_NOFILE`, open thousands of fds or count `/proc/self/fd` run in a
+//! child process (`common::in_child`); tests that install signal handlers or rely on a closed fd
+//! number staying closed hold `common::lock()`.
+#![cfg(all(any(target_os = "linux", target_os = "android"), feature = "std"))]
+
+#[macro_use]
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use common::*;
+use ioselectors::{Backend, BaseSelector, Error, Events, FileObj, EVENT_READ, EVENT_WRITE};
+
+// ---------------------------------------------------------------------------------------------
+
+/// `(fd, events)` of a select result, sorted: the backends return different orders.
+fn fds<D>(ready: &[(ioselectors::SelectorKey<RawFd, D>, Events)]) -> Vec<(RawFd, Events)> {
+    let mut v: Vec<_> = ready.iter().map(|(key, ev)| (key.fd, *ev)).collect();
+    v.sort();
+    v
+}
+
+/// Offsets for [`run_signalled`]: a signal every 10 ms, for at most 3 s.
+fn every_10ms_for_3s() -> Vec<Duration> {
+    (1..=300).map(|i| Duration::from_millis(10 * i)).collect()
+}
+
+/// A socket moved to fd number `at` (which the caller, in a child process, knows is free).
+fn socket_at(sock: UnixStream, at: RawFd) -> UnixStream {
+    dup_onto(&sock, at);
+    // SAFETY: dup_onto just made `at` refer to a new duplicate that nothing else owns.
+    unsafe { UnixStream::from_raw_fd(at) }
+}
+
+macro_rules! pitfall_tests {
+    () => {
+        /// §3.5 EINTR: a signal every 10 ms during a 300 ms wait with nothing ready. Every
+        /// interrupted wait is retried with the time left: the call returns empty, after at
+        /// least 300 ms, and not much later. (The signals stop after 3 s, so an implementation
+        /// that restarts the full timeout fails the upper bound instead of hanging.)
+        #[test]
+        fn eintr_periodic_signal_waits_out_timeout() {
+            let _lock = lock();
+            let _handler = SignalHandler::install(libc::SIGALRM);
+            let (ready, dt) = run_signalled(libc::SIGALRM, &every_10ms_for_3s(), || {
+                let (rd, _wr) = pair();
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(rd.as_raw_fd(), EVENT_READ, ()).unwrap();
+                let (ready, dt) = time!(s.select(Some(Duration::from_millis(300))));
+                (ready.unwrap().len(), dt)
+            });
+            let signals = SIGNALS.load(Ordering::SeqCst);
+            assert_eq!(ready, 0);
+            assert_waited(dt, Duration::from_millis(300), Duration::from_secs(2));
+            assert!(signals >= 5, "only {signals} signals during the wait");
+        }
+
+        /// §3.5/§3.6: with signals every 10 ms, `select(None)` keeps waiting (never returns
+        /// empty) until an fd is ready, and then reports exactly that fd (select's sets are
+        /// rebuilt for every retry, so no stale "ready" bits).
+        #[test]
+        fn eintr_periodic_signal_then_ready() {
+            let _lock = lock();
+            let _handler = SignalHandler::install(libc::SIGALRM);
+            let (ready, want, dt) = run_signalled(libc::SIGALRM, &every_10ms_for_3s(), || {
+                let (rd, wr) = pair();
+                let (idle, _idle_peer) = pair();
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(rd.as_raw_fd(), EVENT_READ, ()).unwrap();
+                s.register(idle.as_raw_fd(), EVENT_READ, ()).unwrap();
+                let start = Instant::now();
+                let writer = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(200));
+                    (&wr).write_all(b"x").unwrap();
+                    wr
+                });
+                let ready = fds(&s.select(None).unwrap());
+                let dt = start.elapsed();
+                let _wr = writer.join().unwrap();
+                (ready, vec![(rd.as_raw_fd(), EVENT_READ)], dt)
+            });
+            assert_eq!(ready, want);
+            assert!(dt >= Duration::from_millis(200), "{dt:?}");
+            assert!(SIGNALS.load(Ordering::SeqCst) >= 5);
+        }
+
+        /// §3.12: fds closed while registered. Per backend, exactly as CPython: poll gets
+        /// `POLLNVAL` and reports the key with its events; epoll's kernel dropped the closed
+        /// file and reports nothing; select(2) fails the whole call with `EBADF`. Unregistering
+        /// the closed fd succeeds and the selector works again.
+        #[test]
+        fn fd_closed_while_registered() {
+            let _lock = lock();
+            let (_peer, wr) = pair();
+            let w = wr.as_raw_fd();
+            for events in [EVENT_READ, EVENT_WRITE, EVENT_READ | EVENT_WRITE] {
+                let mut s: Sel<RawFd, ()> = new();
+                let sock = high_fd(pair().0);
+                let fd = sock.as_raw_fd();
+                s.register(fd, events, ()).unwrap();
+                s.register(w, EVENT_WRITE, ()).unwrap();
+                drop(sock);
+
+                let timeout = Duration::from_millis(50);
+                let (result, dt) = time!(s.select(Some(timeout)).map(|r| fds(&r)));
+                match backend(&s) {
+                    Backend::Poll => {
+                        let mut want = vec![(fd, events), (w, EVENT_WRITE)];
+                        want.sort();
+                        assert_eq!(result, Ok(want));
+                    }
+                    Backend::Epoll => {
+                        assert_eq!(result, Ok(vec![(w, EVENT_WRITE)]));
+                        assert!(dt < Duration::from_secs(1));
+                    }
+                    Backend::Select => assert_eq!(result, Err(Error::Os(libc::EBADF))),
+                    other => unreachable!("{other}"),
+                }
+
+                assert_eq!(s.unregister(&fd).unwrap().fd, fd);
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                assert_eq!(fds(&ready), vec![(w, EVENT_WRITE)]);
+            }
+        }
+
+        /// §3.10/§3.11: an fd number reused for another file while registered (`dup2` onto
+        /// it). select and poll watch the number, so the new file's events reach the old key;
+        /// epoll watched the old file, whose registration died with it (CPython behaves the
+        /// same on each). Unregister succeeds, the map is consistent, and the number can be
+        /// registered again.
+        #[test]
+        fn fd_number_reused() {
+            let _lock = lock(); // a closed file must really be closed (common::lock)
+            let (a, _b) = pair();
+            let (c, d) = pair();
+            let a = OwnedFd::from(a);
+            let fd = a.as_raw_fd();
+            let mut s: Sel<RawFd, &str> = new();
+            s.register(fd, EVENT_READ, "old").unwrap();
+
+            dup_onto(&c, fd);
+            assert!(s.select(Some(Duration::ZERO)).unwrap().is_empty());
+
+            (&d).write_all(b"x").unwrap();
+            let ready: Vec<_> = s
+                .select(Some(Duration::ZERO))
+                .unwrap()
+                .into_iter()
+                .map(|(key, ev)| (key.data, ev))
+                .collect();
+            match backend(&s) {
+                Backend::Epoll => assert_eq!(ready, vec![]),
+                Backend::Poll | Backend::Select => assert_eq!(ready, vec![("old", EVENT_READ)]),
+                other => unreachable!("{other}"),
+            }
+
+            assert_eq!(s.unregister(&fd).unwrap().data, "old");
+            assert!(s.get_map().unwrap().is_empty());
+            assert_eq!(s.get_key(&fd).unwrap_err(), Error::NotRegistered(fd));
+            if let Some(epfd) = fileno(&s) {
+                assert!(epoll_watched(epfd).is_empty());
+            }
+
+            s.register(fd, EVENT_READ, "new").unwrap();
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            assert_eq!(ready.len(), 1);
+            assert_eq!((ready[0].0.data, ready[0].1), ("new", EVENT_READ));
+        }
+
+        /// §3.16: a regular file. epoll refuses it with `EPERM` and leaves the map (and the
+        /// kernel) as they were; select and poll accept it and always report it ready.
+        #[test]
+        fn regular_file() {
+            let f = temp_file();
+            let file = f.as_raw_fd();
+            let (_rd, wr) = pair();
+            let w = wr.as_raw_fd();
+            let mut s: Sel<RawFd, ()> = new();
+            s.register(w, EVENT_WRITE, ()).unwrap();
+            match backend(&s) {
+                Backend::Epoll => {
+                    assert_eq!(
+                        s.register(file, EVENT_READ, ()).unwrap_err(),
+                        Error::Os(libc::EPERM)
+                    );
+                    assert_eq!(s.get_map().unwrap().len(), 1);
+                    assert_eq!(s.get_key(&file).unwrap_err(), Error::NotRegistered(file));
+                    assert_eq!(epoll_watched(fileno(&s).unwrap()), vec![w]);
+                    let ready = s.select(Some(Duration::ZERO)).unwrap();
+                    assert_eq!(fds(&ready), vec![(w, EVENT_WRITE)]);
+                }
+                Backend::Poll | Backend::Select => {
+                    s.register(file, EVENT_READ | EVENT_WRITE, ()).unwrap();
+                    let mut want = vec![(file, EVENT_READ | EVENT_WRITE), (w, EVENT_WRITE)];
+                    want.sort();
+                    for _ in 0..3 {
+                        let ready = s.select(Some(Duration::ZERO)).unwrap();
+                        assert_eq!(fds(&ready), want);
+                    }
+                    s.unregister(&w).unwrap();
+                    let (ready, dt) = time!(s.select(Some(Duration::from_secs(10))).unwrap());
+                    assert_eq!(fds(&ready), vec![(file, EVENT_READ | EVENT_WRITE)]);
+                    assert!(dt < Duration::from_secs(5), "{dt:?}");
+                }
+                other => unreachable!("{other}"),
+            }
+        }
+
+        /// §3.7: fds at and above `FD_SETSIZE` (1023, 1024, 1500, 1501) next to low ones. select
+        /// sizes its sets to the largest fd, so readiness is reported correctly for all of them
+        /// (CPython's select() refuses them); the other backends never had a limit. The sets
+        /// shrink again when the high fds are unregistered.
+        #[test]
+        fn fds_above_fd_setsize() {
+            in_child(module_path!(), "fds_above_fd_setsize", || {
+                let Some(_restore) = raise_nofile(1600) else {
+                    eprintln!("skipped: RLIMIT_NOFILE cannot be raised to 1600");
+                    return;
+                };
+                let (a, b) = pair();
+                let (c, d) = pair();
+                let (hi_r, hi_w) = (socket_at(a, 1500), socket_at(b, 1501));
+                let (edge_rw, edge_r) = (socket_at(c, 1023), socket_at(d, 1024));
+                let (lo_r, lo_w) = pair();
+                let lo = lo_r.as_raw_fd();
+
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(1500, EVENT_READ, ()).unwrap();
+                s.register(1501, EVENT_WRITE, ()).unwrap();
+                s.register(1023, EVENT_READ | EVENT_WRITE, ()).unwrap();
+                s.register(1024, EVENT_READ, ()).unwrap();
+                s.register(lo, EVENT_READ, ()).unwrap();
+
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                assert_eq!(fds(&ready), vec![(1023, EVENT_WRITE), (1501, EVENT_WRITE)]);
+
+                (&hi_w).write_all(b"x").unwrap();
+                (&edge_rw).write_all(b"x").unwrap();
+                (&lo_w).write_all(b"x").unwrap();
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                let mut want = vec![
+                    (lo, EVENT_READ),
+                    (1023, EVENT_WRITE),
+                    (1024, EVENT_READ),
+                    (1500, EVENT_READ),
+                    (1501, EVENT_WRITE),
+                ];
+                want.sort();
+                assert_eq!(fds(&ready), want);
+
+                for fd in [1500, 1501, 1024] {
+                    s.unregister(&fd).unwrap();
+                }
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                let mut want = vec![(lo, EVENT_READ), (1023, EVENT_WRITE)];
+                want.sort();
+                assert_eq!(fds(&ready), want);
+                drop((hi_r, edge_r));
+            });
+        }
+
+        /// 10 000 socketpairs registered at once (RLIMIT_NOFILE raised, in a child process):
+        /// one select reports all 10 000 writers, and then exactly the readers whose peers
+        /// wrote.
+        #[test]
+        fn ten_thousand_socketpairs() {
+            in_child(module_path!(), "ten_thousand_socketpairs", || {
+                const PAIRS: usize = 10_000;
+                let Some(_restore) = raise_nofile(2 * PAIRS + 64) else {
+                    eprintln!(
+                        "skipped: RLIMIT_NOFILE cannot be raised to {}",
+                        2 * PAIRS + 64
+                    );
+                    return;
+                };
+                let mut pairs = Vec::with_capacity(PAIRS);
+                let mut s: Sel<RawFd, ()> = new();
+                for _ in 0..PAIRS {
+                    let (rd, wr) = match UnixStream::pair() {
+                        Ok(pair) => pair,
+                        Err(err) => {
+                            eprintln!("skipped: cannot make {PAIRS} socketpairs ({err})");
+                            return;
+                        }
+                    };
+                    for (fd, events) in
+                        [(rd.as_raw_fd(), EVENT_READ), (wr.as_raw_fd(), EVENT_WRITE)]
+                    {
+                        match s.register(fd, events, ()) {
+                            Ok(_) => {}
+                            Err(Error::Os(libc::ENOSPC)) => {
+                                eprintln!("skipped: ENOSPC (fs.epoll.max_user_watches)");
+                                return;
+                            }
+                            Err(err) => panic!("register({fd}): {err}"),
+                        }
+                    }
+                    pairs.push((rd, wr));
+                }
+
+                let ready = s.select(None).unwrap();
+                assert_eq!(ready.len(), PAIRS);
+                let writers: BTreeSet<RawFd> = pairs.iter().map(|(_, w)| w.as_raw_fd()).collect();
+                assert!(ready
+                    .iter()
+                    .all(|(k, ev)| *ev == EVENT_WRITE && writers.contains(&k.fd)));
+
+                let mut rng = Rng::from_clock();
+                let mut readers = BTreeSet::new();
+                while readers.len() < 3 {
+                    let (rd, wr) = &pairs[rng.below(PAIRS)];
+                    if readers.insert(rd.as_raw_fd()) {
+                        (&*wr).write_all(b"x").unwrap();
+                    }
+                }
+                let ready = s.select(None).unwrap();
+                assert_eq!(ready.len(), PAIRS + 3);
+                let got: BTreeSet<RawFd> = ready
+                    .iter()
+                    .filter(|(_, ev)| *ev == EVENT_READ)
+                    .map(|(k, _)| k.fd)
+                    .collect();
+                assert_eq!(got, readers);
+            });
+        }
+
+        /// §3.1: timeouts below a millisecond are rounded up, never down to a busy-looping
+        /// zero. Each `select(100 µs)` with nothing ready waits at least 100 µs (at least a
+        /// whole millisecond on the backends that count in ms), and the thread sleeps through
+        /// the waits rather than spinning: its CPU time stays well under the wall time.
+        #[test]
+        fn sub_millisecond_timeouts_never_busy_loop() {
+            let (rd, _wr) = pair();
+            let mut s: Sel<RawFd, ()> = new();
+            s.register(rd.as_raw_fd(), EVENT_READ, ()).unwrap();
+            let asked = Duration::from_micros(100);
+            let min = if millisecond_timeouts(backend(&s)) {
+                Duration::from_millis(1)
+            } else {
+                asked
+            };
+            const CALLS: u32 = 200;
+            let cpu0 = thread_cpu_time();
+            let start = Instant::now();
+            for _ in 0..CALLS {
+                let (ready, dt) = time!(s.select(Some(asked)).unwrap());
+                assert!(ready.is_empty());
+                assert!(dt >= min, "select({asked:?}) returned after {dt:?}");
+            }
+            let wall = start.elapsed();
+            let cpu = thread_cpu_time() - cpu0;
+            eprintln!("{CALLS} x select({asked:?}): {wall:?}, {cpu:?} of CPU");
+            assert!(wall >= min * CALLS);
+            assert!(cpu < wall / 2, "{cpu:?} of CPU in {wall:?}: busy loop?");
+        }
+
+        /// §3.1, the smallest positive timeouts: 1 ns is still a wait of one backend unit
+        /// (1 µs for select, 1 ms for poll and epoll), not a zero-timeout poll. (DESIGN.md:
+        /// "round up to the backend's unit, never down to zero".)
+        #[test]
+        fn nanosecond_timeouts_still_wait() {
+            let (rd, _wr) = pair();
+            let mut s: Sel<RawFd, ()> = new();
+            s.register(rd.as_raw_fd(), EVENT_READ, ()).unwrap();
+            let unit = if millisecond_timeouts(backend(&s)) {
+                Duration::from_millis(1)
+            } else {
+                Duration::from_micros(1)
+            };
+            for asked in [Duration::from_nanos(1), Duration::from_nanos(100)] {
+                for _ in 0..20 {
+                    let (ready, dt) = time!(s.select(Some(asked)).unwrap());
+                    assert!(ready.is_empty());
+                    assert!(dt >= unit, "select({asked:?}) returned after {dt:?}");
+                }
+            }
+        }
+
+        /// §3.3: a zero timeout is a non-blocking poll that still asks the kernel: readiness
+        /// that appears between two zero-timeout calls is reported by the second, and a closed
+        /// fd's kernel answer comes through (select(2)'s EBADF, poll's POLLNVAL). Negative
+        /// timeouts (zero in Python) cannot be written with `Duration`.
+        #[test]
+        fn zero_timeout_makes_the_syscall() {
+            let _lock = lock();
+            let (rd, wr) = pair();
+            let r = rd.as_raw_fd();
+            let mut s: Sel<RawFd, ()> = new();
+            let (ready, dt) = time!(s.select(Some(Duration::ZERO)).unwrap());
+            assert!(ready.is_empty() && dt < Duration::from_millis(500));
+
+            s.register(r, EVENT_READ, ()).unwrap();
+            assert!(s.select(Some(Duration::ZERO)).unwrap().is_empty());
+            (&wr).write_all(b"x").unwrap();
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            assert_eq!(fds(&ready), vec![(r, EVENT_READ)]);
+            (&rd).read_exact(&mut [0]).unwrap();
+            assert!(s.select(Some(Duration::ZERO)).unwrap().is_empty());
+            s.unregister(&r).unwrap();
+
+            let sock = high_fd(pair().0);
+            let fd = sock.as_raw_fd();
+            s.register(fd, EVENT_READ, ()).unwrap();
+            drop(sock);
+            let result = s.select(Some(Duration::ZERO)).map(|r| fds(&r));
+            match backend(&s) {
+                Backend::Select => assert_eq!(result, Err(Error::Os(libc::EBADF))),
+                Backend::Poll => assert_eq!(result, Ok(vec![(fd, EVENT_READ)])),
+                Backend::Epoll => assert_eq!(result, Ok(vec![])),
+                other => unreachable!("{other}"),
+            }
+            s.unregister(&fd).unwrap();
+        }
+
+        /// The same as mio's poll_closes_fd: 2 000 selectors made, used and closed (and
+        /// 2 000 only dropped) leave the fd count as it was, and a selector's kernel fd is
+        /// closed exactly once: a file opened after close() takes the freed number, and
+        /// dropping the selector leaves that file alone.
+        #[test]
+        fn create_close_cycles_leak_no_fd() {
+            in_child(module_path!(), "create_close_cycles_leak_no_fd", || {
+                let (rd, _wr) = pair();
+                let r = rd.as_raw_fd();
+                let before = count_fds();
+                for _ in 0..2000 {
+                    let mut s: Sel<RawFd, ()> = new();
+                    s.register(r, EVENT_READ, ()).unwrap();
+                    assert!(s.select(Some(Duration::ZERO)).unwrap().is_empty());
+                    s.close();
+                }
+                assert_eq!(count_fds(), before);
+                for _ in 0..2000 {
+                    let mut s: Sel<RawFd, ()> = new();
+                    s.register(r, EVENT_READ, ()).unwrap();
+                    drop(s);
+                }
+                assert_eq!(count_fds(), before);
+
+                let mut s: Sel<RawFd, ()> = new();
+                if let Some(fd) = fileno(&s) {
+                    s.close();
+                    assert!(!is_open(fd));
+                    let f = File::open("/dev/null").unwrap();
+                    assert_eq!(f.as_raw_fd(), fd, "single-threaded: the lowest free fd");
+                    drop(s);
+                    assert!(is_open(fd), "dropping a closed selector closed an fd again");
+                    drop(f);
+                }
+                assert_eq!(count_fds(), before);
+            });
+        }
+
+        /// §3.13: HUP/ERR map to READ/WRITE exactly as CPython maps them (any bit but IN
+        /// reports WRITE, any bit but OUT reports READ, masked with the key's events); the
+        /// expected values are CPython's, backend by backend.
+        #[test]
+        fn hup_and_err_mapping() {
+            let _lock = lock(); // a closed file must really be closed (common::lock)
+            let rw = EVENT_READ | EVENT_WRITE;
+            for events in [EVENT_READ, EVENT_WRITE, rw] {
+                // socketpair, peer closed: the registered subset, on every backend.
+                let (a, b) = pair();
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(a.as_raw_fd(), events, ()).unwrap();
+                drop(b);
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                assert_eq!(fds(&ready), vec![(a.as_raw_fd(), events)], "peer closed");
+
+                // pipe write end, reader closed (POLLERR): the registered subset.
+                let (r, w) = pipe();
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(w.as_raw_fd(), events, ()).unwrap();
+                drop(r);
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                assert_eq!(fds(&ready), vec![(w.as_raw_fd(), events)], "reader closed");
+
+                // pipe read end, writer closed (POLLHUP): poll and epoll report the registered
+                // subset (HUP reports WRITE too); select(2) reports only READ.
+                let (r, w) = pipe();
+                let mut s: Sel<RawFd, ()> = new();
+                s.register(r.as_raw_fd(), events, ()).unwrap();
+                drop(w);
+                let ready = s.select(Some(Duration::ZERO)).unwrap();
+                let want = match backend(&s) {
+                    Backend::Select => events & EVENT_READ,
+                    _ => events,
+                };
+                let want = if want.is_empty() {
+                    vec![]
+                } else {
+                    vec![(r.as_raw_fd(), want)]
+                };
+                assert_eq!(fds(&ready), want, "writer closed, {events:?}");
+            }
+        }
+
+        /// §3.19: a closed selector answers `Closed` to every method (before checking anything
+        /// else) and makes no system call: even `select(2 s)` returns at once; `get_map()` is
+        /// `None`; `close()` twice is fine. (CPython: get_key raises RuntimeError, but select
+        /// and poll keep polling the old fds and accept registrations, and epoll raises
+        /// ValueError.)
+        #[test]
+        fn closed_selector() {
+            let (rd, _wr) = pair();
+            let r = rd.as_raw_fd();
+            let mut s: Sel<RawFd, ()> = new();
+            s.register(r, EVENT_READ, ()).unwrap();
+            s.close();
+            s.close();
+            assert_eq!(s.register(r, EVENT_READ, ()).unwrap_err(), Error::Closed);
+            assert_eq!(
+                s.register(-1, Events::EMPTY, ()).unwrap_err(),
+                Error::Closed
+            );
+            assert_eq!(s.unregister(&r).unwrap_err(), Error::Closed);
+            assert_eq!(s.modify(&r, EVENT_WRITE, ()).unwrap_err(), Error::Closed);
+            assert_eq!(s.get_key(&r).unwrap_err(), Error::Closed);
+            // not even a wait: a closed selector does not block
+            let (result, dt) = time!(s.select(Some(Duration::from_secs(2))).map(|r| r.len()));
+            assert_eq!(result, Err(Error::Closed));
+            assert!(dt < Duration::from_secs(1), "{dt:?}");
+            assert_eq!(
+                s.select_ready(Some(Duration::ZERO)).map(|r| r.len()),
+                Err(Error::Closed)
+            );
+            assert!(s.get_map().is_none());
+            assert_eq!(fileno(&s), None);
+            assert!(
+                is_open(r),
+                "closing a selector leaves registered files open"
+            );
+        }
+
+        /// Validation before any system call: invalid masks and negative fds give the
+        /// documented errors in CPython's order and change nothing; an invalid `modify` keeps
+        /// the old key and its kernel registration (CPython's select loses the registration,
+        /// and its poll and epoll store the invalid mask).
+        #[test]
+        fn invalid_masks_and_negative_fds() {
+            let (rd, wr) = pair();
+            let r = rd.as_raw_fd();
+            let mut s: Sel<RawFd, &str> = new();
+            for bits in [0, 4, 8, 7, 255, 999_999, u32::MAX] {
+                let mask = Events::from_bits_retain(bits);
+                assert_eq!(
+                    s.register(r, mask, "").unwrap_err(),
+                    Error::InvalidEvents(bits)
+                );
+            }
+            // the mask is checked before the fd
+            assert_eq!(
+                s.register(-1, Events::EMPTY, "").unwrap_err(),
+                Error::InvalidEvents(0)
+            );
+            assert_eq!(
+                s.register(-5, EVENT_READ, "").unwrap_err(),
+                Error::InvalidFd(-5)
+            );
+            assert!(s.get_map().unwrap().is_empty());
+            if let Some(epfd) = fileno(&s) {
+                assert!(epoll_watched(epfd).is_empty());
+            }
+
+            let key = s.register(r, EVENT_READ, "key").unwrap().clone();
+            for bits in [0, 4, 8, 7] {
+                let mask = Events::from_bits_retain(bits);
+                assert_eq!(
+                    s.modify(&r, mask, "other").unwrap_err(),
+                    Error::InvalidEvents(bits)
+                );
+                assert_eq!(s.get_key(&r).unwrap(), &key);
+            }
+            // modify, unregister and get_key look the fd up first
+            assert_eq!(
+                s.modify(&-1, EVENT_READ, "").unwrap_err(),
+                Error::InvalidFd(-1)
+            );
+            assert_eq!(
+                s.modify(&999_999, Events::EMPTY, "").unwrap_err(),
+                Error::NotRegistered(999_999)
+            );
+            assert_eq!(s.unregister(&-1).unwrap_err(), Error::InvalidFd(-1));
+            assert_eq!(s.get_key(&-1).unwrap_err(), Error::InvalidFd(-1));
+            assert_eq!(s.get_map().unwrap().len(), 1);
+
+            // the kernel registration is intact
+            (&wr).write_all(b"x").unwrap();
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            assert_eq!(ready, vec![(key, EVENT_READ)]);
+        }
+
+        /// The Python example's pattern: `select()` returns owned snapshots, so the loop can
+        /// register and unregister while it walks them. First the echo server of the
+        /// selectors docs (accept → register; read → echo, or unregister at EOF); then a
+        /// batch whose later entries are unregistered while handling the first: they stay in
+        /// the snapshot (as in Python's list) but are gone from the map and from the next
+        /// select.
+        #[test]
+        fn unregister_while_walking_select_results() {
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            enum Callback {
+                Accept,
+                Read,
+            }
+            const CLIENTS: usize = 3;
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let mut sel: Sel<RawFd, Callback> = new();
+            sel.register(listener.as_raw_fd(), EVENT_READ, Callback::Accept)
+                .unwrap();
+            let mut clients: Vec<TcpStream> = (0..CLIENTS)
+                .map(|_| TcpStream::connect(listener.local_addr().unwrap()).unwrap())
+                .collect();
+            for c in &mut clients {
+                c.write_all(b"hi").unwrap();
+            }
+
+            let mut conns: HashMap<RawFd, TcpStream> = HashMap::new();
+            let (mut echoed, mut closed) = (0, 0);
+            let mut run = |sel: &mut Sel<RawFd, Callback>, done: &dyn Fn(usize, usize) -> bool| {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while !done(echoed, closed) {
+                    assert!(Instant::now() < deadline, "echo server stalled");
+                    for (key, mask) in sel.select(Some(Duration::from_secs(1))).unwrap() {
+                        assert_eq!(mask, EVENT_READ);
+                        match key.data {
+                            Callback::Accept => {
+                                let (conn, _) = listener.accept().unwrap();
+                                conn.set_nonblocking(true).unwrap();
+                                sel.register(conn.as_raw_fd(), EVENT_READ, Callback::Read)
+                                    .unwrap();
+                                conns.insert(conn.as_raw_fd(), conn);
+                            }
+                            Callback::Read => {
+                                let mut conn = &conns[&key.fd];
+                                let mut buf = [0; 1000];
+                                match conn.read(&mut buf) {
+                                    Ok(0) => {
+                                        sel.unregister(&key.fd).unwrap();
+                                        conns.remove(&key.fd);
+                                        closed += 1;
+                                    }
+                                    Ok(n) => {
+                                        conn.write_all(&buf[..n]).unwrap();
+                                        echoed += 1;
+                                    }
+                                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                                    Err(e) => panic!("recv: {e}"),
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            run(&mut sel, &|echoed, _| echoed == CLIENTS);
+            for c in &mut clients {
+                let mut buf = [0; 2];
+                c.read_exact(&mut buf).unwrap();
+                assert_eq!(&buf, b"hi");
+            }
+            clients.clear();
+            run(&mut sel, &|_, closed| closed == CLIENTS);
+            let map = sel.get_map().unwrap();
+            assert_eq!(map.keys().collect::<Vec<_>>(), vec![listener.as_raw_fd()]);
+            drop(conns);
+
+            // Unregister the rest of the batch while handling its first entry.
+            let pairs: Vec<_> = (0..3).map(|_| pair()).collect();
+            let extra = pair();
+            let mut s: Sel<RawFd, usize> = new();
+            for (i, (_, w)) in pairs.iter().enumerate() {
+                s.register(w.as_raw_fd(), EVENT_WRITE, i).unwrap();
+            }
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            assert_eq!(ready.len(), 3);
+            let first = ready[0].0.fd;
+            for (n, (key, events)) in ready.iter().enumerate() {
+                assert_eq!(*events, EVENT_WRITE);
+                if n == 0 {
+                    for (_, w) in &pairs {
+                        if w.as_raw_fd() != first {
+                            s.unregister(&w.as_raw_fd()).unwrap();
+                        }
+                    }
+                    s.register(extra.1.as_raw_fd(), EVENT_WRITE, 99).unwrap();
+                } else {
+                    assert_eq!(
+                        s.get_key(&key.fd).unwrap_err(),
+                        Error::NotRegistered(key.fd)
+                    );
+                    assert_eq!(
+                        s.unregister(&key.fd).unwrap_err(),
+                        Error::NotRegistered(key.fd)
+                    );
+                }
+            }
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            let mut want = vec![(first, EVENT_WRITE), (extra.1.as_raw_fd(), EVENT_WRITE)];
+            want.sort();
+            assert_eq!(fds(&ready), want);
+        }
+
+        /// `select_ready` reports what `select` reports, borrowing the keys stored in the
+        /// selector. (tests/alloc_free.rs shows it allocates nothing in a steady state.)
+        #[test]
+        fn select_ready_matches_select() {
+            let (r1, w1) = pair();
+            let (r2, w2) = pair();
+            let (idle, _idle_peer) = pair();
+            (&w1).write_all(b"x").unwrap();
+            (&r2).write_all(b"x").unwrap();
+            let mut s: Sel<RawFd, usize> = new();
+            s.register(r1.as_raw_fd(), EVENT_READ, 1).unwrap();
+            s.register(w1.as_raw_fd(), EVENT_WRITE, 2).unwrap();
+            s.register(w2.as_raw_fd(), EVENT_READ | EVENT_WRITE, 3)
+                .unwrap();
+            s.register(idle.as_raw_fd(), EVENT_READ, 4).unwrap();
+
+            let owned = s.select(Some(Duration::ZERO)).unwrap();
+            let mut want: Vec<_> = owned.iter().map(|(k, ev)| (k.fd, k.data, *ev)).collect();
+            want.sort();
+            assert_eq!(
+                want,
+                vec![
+                    (r1.as_raw_fd(), 1, EVENT_READ),
+                    (w1.as_raw_fd(), 2, EVENT_WRITE),
+                    (w2.as_raw_fd(), 3, EVENT_READ | EVENT_WRITE),
+                ]
+            );
+
+            type Key = ioselectors::SelectorKey<RawFd, usize>;
+            let borrowed: Vec<(*const Key, RawFd, usize, Events)> = s
+                .select_ready(Some(Duration::ZERO))
+                .unwrap()
+                .map(|(key, ev)| (key as *const Key, key.fd, key.data, ev))
+                .collect();
+            let mut got: Vec<_> = borrowed.iter().map(|&(_, fd, d, ev)| (fd, d, ev)).collect();
+            got.sort();
+            assert_eq!(got, want);
+            for &(ptr, fd, _, _) in &borrowed {
+                assert!(
+                    std::ptr::eq(ptr, s.get_key(&fd).unwrap()),
+                    "not the stored key"
+                );
+            }
+
+            // Nothing ready: both wait out the timeout and report nothing.
+            let mut idle_sel: Sel<RawFd, ()> = new();
+            idle_sel.register(idle.as_raw_fd(), EVENT_READ, ()).unwrap();
+            let t = Duration::from_millis(20);
+            let (n, dt) = time!(idle_sel.select_ready(Some(t)).unwrap().len());
+            assert_eq!(n, 0);
+            assert_waited(dt, t, Duration::from_secs(2));
+            let (v, dt) = time!(idle_sel.select(Some(t)).unwrap());
+            assert!(v.is_empty());
+            assert_waited(dt, t, Duration::from_secs(2));
+        }
+    };
+}
+
+mod select {
+    use super::*;
+
+    type Sel<F, D> = ioselectors::SelectSelector<F, D>;
+
+    fn new<F: FileObj, D>() -> Sel<F, D> {
+        Sel::new()
+    }
+
+    fn fileno<F, D>(_: &Sel<F, D>) -> Option<RawFd> {
+        None
+    }
+
+    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
+        Backend::Select
+    }
+
+    pitfall_tests!();
+}
+
+mod poll {
+    use super::*;
+
+    type Sel<F, D> = ioselectors::PollSelector<F, D>;
+
+    fn new<F: FileObj, D>() -> Sel<F, D> {
+        Sel::new()
+    }
+
+    fn fileno<F, D>(_: &Sel<F, D>) -> Option<RawFd> {
+        None
+    }
+
+    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
+        Backend::Poll
+    }
+
+    pitfall_tests!();
+}
+
+mod epoll {
+    use super::*;
+
+    type Sel<F, D> = ioselectors::EpollSelector<F, D>;
+
+    fn new<F: FileObj, D>() -> Sel<F, D> {
+        Sel::new().expect("epoll_create1")
+    }
+
+    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
+        s.fileno().ok()
+    }
+
+    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
+        Backend::Epoll
+    }
+
+    pitfall_tests!();
+
+    /// §3.11: ghost events. epoll watches open file descriptions: when a registered fd's number
+    /// is reused while a duplicate keeps the old file alive, the old file's events still come,
+    /// under the old number (epoll(7) Q6; CPython reports them too). That is kernel
+    /// behaviour; what the selector must do is stay consistent: report the ghost under the key
+    /// that is registered for that number, never twice in one result, and nothing once it is
+    /// unregistered.
+    #[test]
+    fn ghost_events_after_fd_reuse() {
+        let _lock = lock(); // a closed file must really be closed (common::lock)
+        let (a, b) = pair();
+        let (c, d) = pair();
+        let a = OwnedFd::from(a);
+        let fd = a.as_raw_fd();
+        let ghost = a.try_clone().unwrap();
+        let mut s: Sel<RawFd, &str> = new();
+        let epfd = s.fileno().unwrap();
+        s.register(fd, EVENT_READ, "old").unwrap();
+
+        dup_onto(&c, fd);
+        (&b).write_all(b"x").unwrap();
+        let data = |s: &mut Sel<RawFd, &'static str>| -> Vec<(&'static str, Events)> {
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            ready.into_iter().map(|(k, ev)| (k.data, ev)).collect()
+        };
+        assert_eq!(data(&mut s), vec![("old", EVENT_READ)]);
+
+        // EPOLL_CTL_DEL names the new file, which is not registered: ENOENT, ignored. The
+        // ghost stays in the kernel, but its events are dropped: no key has that fd.
+        assert_eq!(s.unregister(&fd).unwrap().data, "old");
+        assert_eq!(epoll_watched(epfd), vec![fd]);
+        assert_eq!(data(&mut s), vec![]);
+
+        // Registering the number again adds the new file next to the ghost; both report
+        // under one key, merged into one entry.
+        s.register(fd, EVENT_READ, "new").unwrap();
+        assert_eq!(epoll_watched(epfd), vec![fd, fd]);
+        assert_eq!(data(&mut s), vec![("new", EVENT_READ)]);
+        (&d).write_all(b"y").unwrap();
+        assert_eq!(data(&mut s), vec![("new", EVENT_READ)]);
+
+        // The ghost goes with the last duplicate.
+        drop(ghost);
+        assert_eq!(epoll_watched(epfd), vec![fd]);
+        assert_eq!(data(&mut s), vec![("new", EVENT_READ)]);
+    }
+}
+
+mod default {
+    use super::*;
+
+    type Sel<F, D> = ioselectors::DefaultSelector<F, D>;
+
+    fn new<F: FileObj, D>() -> Sel<F, D> {
+        Sel::new().expect("DefaultSelector::new")
+    }
+
+    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
+        s.fileno()
+    }
+
+    fn backend<F, D>(s: &Sel<F, D>) -> Backend {
+        s.backend()
+    }
+
+    pitfall_tests!();
+}
+
+/// §3.21: `EMFILE` on construction. With the fd table full, `EpollSelector::new()` and
+/// `DefaultSelector::new()` fail with `EMFILE` and leak nothing; poll and select need no fd of
+/// their own and still work. The failed probe is not taken for "epoll unsupported": once fds
+/// are free again, `DefaultSelector` is epoll, not poll. In a child process (it lowers
+/// `RLIMIT_NOFILE` and counts fds).
+#[test]
+fn emfile_on_construction() {
+    in_child(module_path!(), "emfile_on_construction", || {
+        use ioselectors::{DefaultSelector, EpollSelector, PollSelector, SelectSelector};
+        let before = count_fds();
+        let restore = lower_nofile(max_open_fd() as usize + 1);
+        let mut filler = Vec::new();
+        loop {
+            match File::open("/dev/null") {
+                Ok(f) => filler.push(f),
+                Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break,
+                Err(e) => panic!("open /dev/null: {e}"),
+            }
+        }
+        let emfile = Error::Os(libc::EMFILE);
+        assert_eq!(EpollSelector::<RawFd, ()>::new().unwrap_err(), emfile);
+        assert_eq!(DefaultSelector::<RawFd, ()>::new().unwrap_err(), emfile);
+        assert_eq!(ioselectors::default_backend(), Err(emfile));
+
+        if let Some(null) = filler.first() {
+            let null = null.as_raw_fd();
+            let mut p: PollSelector<RawFd, ()> = PollSelector::new();
+            p.register(null, EVENT_READ, ()).unwrap();
+            assert_eq!(
+                fds(&p.select(Some(Duration::ZERO)).unwrap()),
+                vec![(null, EVENT_READ)]
+            );
+            let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
+            s.register(null, EVENT_READ, ()).unwrap();
+            assert_eq!(
+                fds(&s.select(Some(Duration::ZERO)).unwrap()),
+                vec![(null, EVENT_READ)]
+            );
+        }
+
+        drop(filler);
+        drop(restore);
+        assert_eq!(count_fds(), before);
+
+        let s = DefaultSelector::<RawFd, ()>::new().unwrap();
+        assert_eq!(s.backend(), Backend::Epoll);
+        assert!(s.fileno().is_some());
+        drop(s);
+        assert_eq!(count_fds(), before);
+    });
+}

@@ -18,6 +18,14 @@ use ioselectors::{
     SelectSelector, SelectorKey, EVENT_READ, EVENT_WRITE,
 };
 
+/// Serialises the tests of this file. Some check what happens to a closed socket's handle
+/// value, and Windows reuses handle values at once: a socket made meanwhile by a test on another
+/// thread could take it.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A connected pair of loopback TCP sockets (CPython's `socketpair()` on Windows).
 fn socketpair() -> (TcpStream, TcpStream) {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
@@ -46,6 +54,7 @@ const SECOND: Option<Duration> = Some(Duration::from_secs(1));
 
 #[test]
 fn std_socket_types_are_file_objects() {
+    let _serial = serial();
     let (a, _b) = socketpair();
     let raw = a.as_raw_socket();
     assert_eq!(fd(&a) as u64, raw);
@@ -60,6 +69,7 @@ fn std_socket_types_are_file_objects() {
 
 #[test]
 fn test_register() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, &str> = SelectSelector::new();
     let (rd, _wr) = socketpair();
     let key = s.register(fd(&rd), EVENT_READ, "data").unwrap().clone();
@@ -96,6 +106,7 @@ fn test_register() {
 
 #[test]
 fn test_register_std_types_by_reference() {
+    let _serial = serial();
     let (rd, wr) = socketpair();
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let mut s: SelectSelector<&dyn FileObj, u8> = SelectSelector::new();
@@ -109,6 +120,7 @@ fn test_register_std_types_by_reference() {
 
 #[test]
 fn test_unregister() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, _wr) = socketpair();
     s.register(fd(&rd), EVENT_READ, ()).unwrap();
@@ -121,6 +133,7 @@ fn test_unregister() {
 
 #[test]
 fn test_unregister_after_socket_close() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, wr) = socketpair();
     let (r, w) = (fd(&rd), fd(&wr));
@@ -135,6 +148,7 @@ fn test_unregister_after_socket_close() {
 
 #[test]
 fn test_modify() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, u32> = SelectSelector::new();
     let (rd, _wr) = socketpair();
     let key = s.register(fd(&rd), EVENT_READ, 0).unwrap().clone();
@@ -172,6 +186,7 @@ fn test_modify() {
 
 #[test]
 fn test_close() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, wr) = socketpair();
     s.register(fd(&rd), EVENT_READ, ()).unwrap();
@@ -195,6 +210,7 @@ fn test_close() {
 
 #[test]
 fn test_get_key() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, &str> = SelectSelector::new();
     let (rd, _wr) = socketpair();
     let key = s.register(fd(&rd), EVENT_READ, "data").unwrap().clone();
@@ -209,6 +225,7 @@ fn test_get_key() {
 
 #[test]
 fn test_get_map() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, &str> = SelectSelector::new();
     let (rd, wr) = socketpair();
     let (r, w) = (fd(&rd), fd(&wr));
@@ -237,6 +254,7 @@ fn test_get_map() {
 
 #[test]
 fn test_select() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, wr) = socketpair();
     s.register(fd(&rd), EVENT_READ, ()).unwrap();
@@ -251,6 +269,7 @@ fn test_select() {
 
 #[test]
 fn test_select_read_write() {
+    let _serial = serial();
     // gh-110038: a socket registered for both read and write is reported once with both.
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (sock1, sock2) = socketpair();
@@ -273,6 +292,7 @@ fn test_select_read_write() {
 
 #[test]
 fn test_context_manager() {
+    let _serial = serial();
     // Python's `with s as sel:` closes at the end of the block; here dropping closes.
     let (rd, wr) = socketpair();
     {
@@ -289,6 +309,7 @@ fn test_context_manager() {
 
 #[test]
 fn test_selector() {
+    let _serial = serial();
     const NUM_SOCKETS: usize = 12;
     const MSG: &[u8] = b" This is a test.";
     let mut s: SelectSelector<RawFd, usize> = SelectSelector::new();
@@ -341,6 +362,7 @@ fn test_selector() {
 
 #[test]
 fn test_timeout() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, wr) = socketpair();
     s.register(fd(&wr), EVENT_WRITE, ()).unwrap();
@@ -372,6 +394,7 @@ fn test_timeout() {
 
 #[test]
 fn empty_selector_waits_out_its_timeout() {
+    let _serial = serial();
     // CPython's Windows SelectSelector raises OSError(WSAEINVAL) here (bpo-29256); ours sleeps,
     // as every selector does on unix.
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
@@ -402,6 +425,7 @@ fn empty_selector_waits_out_its_timeout() {
 
 #[test]
 fn more_sockets_than_fd_setsize() {
+    let _serial = serial();
     // Winsock's FD_SETSIZE is 64 and CPython's 512; ours sizes the sets to what is registered.
     const PAIRS: usize = sys::FD_SETSIZE + 16;
     let mut s: SelectSelector<RawFd, usize> = SelectSelector::new();
@@ -486,6 +510,7 @@ fn connect_nonblocking(addr: SocketAddr) -> OwnedSocket {
 
 #[test]
 fn failed_nonblocking_connect_reports_write() {
+    let _serial = serial();
     // A loopback port with nobody listening: bind, note the port, close.
     let port = {
         let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
@@ -506,6 +531,7 @@ fn failed_nonblocking_connect_reports_write() {
 
 #[test]
 fn successful_nonblocking_connect_reports_write() {
+    let _serial = serial();
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let sock = connect_nonblocking(listener.local_addr().unwrap());
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
@@ -519,6 +545,7 @@ fn successful_nonblocking_connect_reports_write() {
 
 #[test]
 fn register_invalid_or_closed_socket() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     // INVALID_SOCKET is Python's negative fd: ValueError, before any winsock call.
     assert_eq!(
@@ -553,6 +580,7 @@ fn register_invalid_or_closed_socket() {
 
 #[test]
 fn socket_closed_after_register_fails_select_until_unregistered() {
+    let _serial = serial();
     // As in Python: one stale socket makes the whole select() fail.
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (a, b) = socketpair();
@@ -574,6 +602,7 @@ fn socket_closed_after_register_fails_select_until_unregistered() {
 
 #[test]
 fn peer_close_reports_read() {
+    let _serial = serial();
     let mut s: SelectSelector<RawFd, ()> = SelectSelector::new();
     let (rd, wr) = socketpair();
     s.register(fd(&rd), EVENT_READ, ()).unwrap();
@@ -587,6 +616,7 @@ fn peer_close_reports_read() {
 
 #[test]
 fn default_selector_is_select() {
+    let _serial = serial();
     assert_eq!(default_backend(), Ok(Backend::Select));
     let mut sel: DefaultSelector<RawFd, ()> = DefaultSelector::new().unwrap();
     assert_eq!(sel.backend(), Backend::Select);
@@ -624,6 +654,7 @@ fn default_selector_is_select() {
 
 #[test]
 fn unsupported_backend_error_is_io_unsupported() {
+    let _serial = serial();
     let err = std::io::Error::from(Error::Os(sys::ERROR_CALL_NOT_IMPLEMENTED));
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
 }

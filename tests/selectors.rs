@@ -629,30 +629,13 @@ macro_rules! scalable_tests {
                 let num_fds = limit.min(20_000).saturating_sub(32);
 
                 let mut s: Sel<RawFd, ()> = new();
-                let mut socks = Vec::with_capacity(num_fds / 2);
-                for _ in 0..num_fds / 2 {
-                    let (rd, wr) = match UnixStream::pair() {
-                        Ok(pair) => pair,
-                        Err(err) => {
-                            eprintln!("skipped test_above_fd_setsize: FD limit reached ({err})");
-                            return;
-                        }
-                    };
-                    for (fd, events) in
-                        [(rd.as_raw_fd(), EVENT_READ), (wr.as_raw_fd(), EVENT_WRITE)]
-                    {
-                        match s.register(fd, events, ()) {
-                            Ok(_) => {}
-                            // epoll over fs.epoll.max_user_watches
-                            Err(Error::Os(libc::ENOSPC)) => {
-                                eprintln!("skipped test_above_fd_setsize: ENOSPC from register");
-                                return;
-                            }
-                            Err(err) => panic!("register({fd}): {err}"),
-                        }
+                let _socks = match register_socketpairs(&mut s, num_fds / 2) {
+                    Ok(socks) => socks,
+                    Err(why) => {
+                        eprintln!("skipped test_above_fd_setsize: {why}");
+                        return;
                     }
-                    socks.push((rd, wr));
-                }
+                };
 
                 let fds = s.select(None).unwrap();
                 assert_eq!(fds.len(), num_fds / 2);
@@ -666,19 +649,7 @@ macro_rules! scalable_tests {
 mod select {
     use super::*;
 
-    type Sel<F, D> = ioselectors::SelectSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new()
-    }
-
-    fn fileno<F, D>(_: &Sel<F, D>) -> Option<RawFd> {
-        None
-    }
-
-    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
-        Backend::Select
-    }
+    backend!(select);
 
     selector_tests!();
 
@@ -720,19 +691,7 @@ mod select {
 mod poll {
     use super::*;
 
-    type Sel<F, D> = ioselectors::PollSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new()
-    }
-
-    fn fileno<F, D>(_: &Sel<F, D>) -> Option<RawFd> {
-        None
-    }
-
-    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
-        Backend::Poll
-    }
+    backend!(poll);
 
     selector_tests!();
     scalable_tests!();
@@ -743,19 +702,7 @@ mod epoll {
     use super::*;
     use std::fs::File;
 
-    type Sel<F, D> = ioselectors::EpollSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new().expect("epoll_create1")
-    }
-
-    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
-        s.fileno().ok()
-    }
-
-    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
-        Backend::Epoll
-    }
+    backend!(epoll);
 
     selector_tests!();
     scalable_tests!();
@@ -817,19 +764,7 @@ mod epoll {
 mod default {
     use super::*;
 
-    type Sel<F, D> = ioselectors::DefaultSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new().expect("DefaultSelector::new")
-    }
-
-    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
-        s.fileno()
-    }
-
-    fn backend<F, D>(s: &Sel<F, D>) -> Backend {
-        s.backend()
-    }
+    backend!(default);
 
     selector_tests!();
     scalable_tests!();
@@ -870,19 +805,7 @@ mod default {
 mod kqueue {
     use super::*;
 
-    type Sel<F, D> = ioselectors::KqueueSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new().expect("kqueue")
-    }
-
-    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
-        s.fileno().ok()
-    }
-
-    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
-        Backend::Kqueue
-    }
+    backend!(kqueue);
 
     // test_register_bad_fd and test_empty_select_timeout, kqueue's own tests in CPython, are in
     // selector_tests!.
@@ -894,19 +817,7 @@ mod kqueue {
 mod devpoll {
     use super::*;
 
-    type Sel<F, D> = ioselectors::DevpollSelector<F, D>;
-
-    fn new<F: FileObj, D>() -> Sel<F, D> {
-        Sel::new().expect("open /dev/poll")
-    }
-
-    fn fileno<F, D>(s: &Sel<F, D>) -> Option<RawFd> {
-        s.fileno().ok()
-    }
-
-    fn backend<F, D>(_: &Sel<F, D>) -> Backend {
-        Backend::Devpoll
-    }
+    backend!(devpoll);
 
     selector_tests!();
     scalable_tests!();

@@ -30,7 +30,7 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ioselectors::{Backend, FileObj};
+use ioselectors::{Backend, BaseSelector, Error, FileObj, EVENT_READ, EVENT_WRITE};
 
 /// `(value, elapsed)` of an expression: `let (ready, dt) = time!(sel.select(t));`.
 macro_rules! time {
@@ -247,6 +247,53 @@ impl FileObj for PySocket {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Per-backend test modules
+
+/// The items a per-backend test module provides to the shared test macros: `Sel<F, D>` (the
+/// selector type), `new()`, `fileno()` (Python's `fileno()`, where the selector has one) and
+/// `backend()` (which interface it runs on, for the expectations that differ).
+macro_rules! backend {
+    (select) => {
+        backend!(@common ioselectors::SelectSelector<F, D>, Sel::new(), |_s| None, |_s| Backend::Select);
+    };
+    (poll) => {
+        backend!(@common ioselectors::PollSelector<F, D>, Sel::new(), |_s| None, |_s| Backend::Poll);
+    };
+    (epoll) => {
+        backend!(@common ioselectors::EpollSelector<F, D>, Sel::new().expect("epoll_create1"),
+            |s| s.fileno().ok(), |_s| Backend::Epoll);
+    };
+    (kqueue) => {
+        backend!(@common ioselectors::KqueueSelector<F, D>, Sel::new().expect("kqueue"),
+            |s| s.fileno().ok(), |_s| Backend::Kqueue);
+    };
+    (devpoll) => {
+        backend!(@common ioselectors::DevpollSelector<F, D>, Sel::new().expect("open /dev/poll"),
+            |s| s.fileno().ok(), |_s| Backend::Devpoll);
+    };
+    (default) => {
+        backend!(@common ioselectors::DefaultSelector<F, D>,
+            Sel::new().expect("DefaultSelector::new"), |s| s.fileno(), |s| s.backend());
+    };
+    (@common $ty:ty, $new:expr, |$f:ident| $fileno:expr, |$b:ident| $backend:expr) => {
+        type Sel<F, D> = $ty;
+
+        fn new<F: FileObj, D>() -> Sel<F, D> {
+            $new
+        }
+
+        #[allow(dead_code)]
+        fn fileno<F, D>($f: &Sel<F, D>) -> Option<RawFd> {
+            $fileno
+        }
+
+        fn backend<F, D>($b: &Sel<F, D>) -> Backend {
+            $backend
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Per-backend expectations
 
 /// Whether a `modify` that changes the events asks the kernel, and so fails for an fd that was
@@ -265,6 +312,31 @@ pub fn modify_asks_kernel(backend: Backend) -> Option<bool> {
 /// microseconds (select) or nanoseconds (kqueue).
 pub fn millisecond_timeouts(backend: Backend) -> bool {
     !matches!(backend, Backend::Select | Backend::Kqueue)
+}
+
+/// `n` socketpairs registered on `sel`, readers for READ and writers for WRITE (CPython's
+/// `test_above_fd_setsize` loop). `Err` says why the test should be skipped: no fds left, or
+/// epoll's `fs.epoll.max_user_watches` reached (`ENOSPC`).
+pub fn register_socketpairs<S: BaseSelector<RawFd, ()>>(
+    sel: &mut S,
+    n: usize,
+) -> Result<Vec<(UnixStream, UnixStream)>, String> {
+    let mut pairs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (rd, wr) = UnixStream::pair()
+            .map_err(|err| format!("FD limit reached after {} socketpairs ({err})", pairs.len()))?;
+        for (fd, events) in [(rd.as_raw_fd(), EVENT_READ), (wr.as_raw_fd(), EVENT_WRITE)] {
+            match sel.register(fd, events, ()) {
+                Ok(_) => {}
+                Err(Error::Os(libc::ENOSPC)) => {
+                    return Err("ENOSPC from register (fs.epoll.max_user_watches)".into())
+                }
+                Err(err) => panic!("register({fd}): {err}"),
+            }
+        }
+        pairs.push((rd, wr));
+    }
+    Ok(pairs)
 }
 
 // ---------------------------------------------------------------------------------------------

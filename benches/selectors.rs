@@ -27,9 +27,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
-};
+use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use ioselectors::sys::{self, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
 use ioselectors::{
     BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, SelectSelector,
@@ -414,6 +412,44 @@ fn churn_ours<S: BaseSelector<RawFd, usize>>(sel: &mut S, ends: &Ends) {
     }
 }
 
+fn churn_floor_epoll(floor: &EpollFloor, ends: &Ends) {
+    for fd in ends.fds() {
+        floor.ctl(sys::EPOLL_CTL_ADD, fd, IN);
+    }
+    for fd in ends.fds() {
+        floor.ctl(sys::EPOLL_CTL_MOD, fd, IN | OUT);
+    }
+    for fd in ends.fds() {
+        floor.ctl(sys::EPOLL_CTL_DEL, fd, 0);
+    }
+}
+
+fn churn_floor_poll(floor: &mut PollFloor, ends: &Ends) {
+    for (i, fd) in ends.fds().enumerate() {
+        floor.register(fd, 1, i);
+    }
+    for fd in ends.fds() {
+        floor.modify(fd, 3);
+    }
+    for fd in ends.fds() {
+        floor.unregister(fd);
+    }
+    black_box(&floor.fds);
+}
+
+fn churn_floor_select(floor: &mut SelectFloor, ends: &Ends) {
+    for (i, fd) in ends.fds().enumerate() {
+        floor.register(fd, 1, i);
+    }
+    for fd in ends.fds() {
+        floor.modify(fd, 3);
+    }
+    for fd in ends.fds() {
+        floor.unregister(fd);
+    }
+    black_box(&floor.readers);
+}
+
 fn churn(c: &mut Criterion) {
     for n in [1_000, 10_000] {
         let ends = Ends::new(n);
@@ -426,17 +462,7 @@ fn churn(c: &mut Criterion) {
         });
         let floor = EpollFloor::new();
         g.bench_function(BenchmarkId::new("floor", &label), |b| {
-            b.iter(|| {
-                for fd in ends.fds() {
-                    floor.ctl(sys::EPOLL_CTL_ADD, fd, IN);
-                }
-                for fd in ends.fds() {
-                    floor.ctl(sys::EPOLL_CTL_MOD, fd, IN | OUT);
-                }
-                for fd in ends.fds() {
-                    floor.ctl(sys::EPOLL_CTL_DEL, fd, 0);
-                }
-            })
+            b.iter(|| churn_floor_epoll(&floor, &ends))
         });
         g.finish();
 
@@ -447,18 +473,7 @@ fn churn(c: &mut Criterion) {
         });
         let mut floor = PollFloor::default();
         g.bench_function(BenchmarkId::new("floor", &label), |b| {
-            b.iter(|| {
-                for (i, fd) in ends.fds().enumerate() {
-                    floor.register(fd, 1, i);
-                }
-                for fd in ends.fds() {
-                    floor.modify(fd, 3);
-                }
-                for fd in ends.fds() {
-                    floor.unregister(fd);
-                }
-                black_box(&floor.fds);
-            })
+            b.iter(|| churn_floor_poll(&mut floor, &ends))
         });
         g.finish();
 
@@ -469,18 +484,7 @@ fn churn(c: &mut Criterion) {
         });
         let mut floor = SelectFloor::default();
         g.bench_function(BenchmarkId::new("floor", &label), |b| {
-            b.iter(|| {
-                for (i, fd) in ends.fds().enumerate() {
-                    floor.register(fd, 1, i);
-                }
-                for fd in ends.fds() {
-                    floor.modify(fd, 3);
-                }
-                for fd in ends.fds() {
-                    floor.unregister(fd);
-                }
-                black_box(&floor.readers);
-            })
+            b.iter(|| churn_floor_select(&mut floor, &ends))
         });
         g.finish();
     }
@@ -629,63 +633,265 @@ fn round_trip(conns: &[(TcpStream, Rc<TcpStream>)], mut serve: impl FnMut() -> u
 
 type Callback = fn(&TcpStream) -> usize;
 
+/// Ours: the echo example's loop body (owned `select`, the callback in the key's data).
+fn serve_ours(sel: &mut DefaultSelector<Rc<TcpStream>, Callback>) -> usize {
+    let mut n = 0;
+    for (key, events) in sel.select(None).expect("select") {
+        if events.contains(Events::READ) {
+            n += (key.data)(&key.fileobj);
+        }
+    }
+    n
+}
+
+/// The floor: epoll_wait, the stream looked up by fd, the same callback.
+fn serve_floor(floor: &mut EpollFloor, streams: &[Option<Rc<TcpStream>>]) -> usize {
+    let cap = floor.buf.capacity() as c_int;
+    // SAFETY: buf has room for cap events; -1 blocks until one is ready.
+    let n = unsafe { sys::epoll_wait(floor.epfd, floor.buf.as_mut_ptr(), cap, -1) };
+    let n = usize::try_from(n).expect("epoll_wait");
+    // SAFETY: the kernel initialised the first n <= cap entries.
+    unsafe { floor.buf.set_len(n) };
+    let mut echoed = 0;
+    for e in &floor.buf {
+        let (bits, fd) = (e.events, e.u64 as usize);
+        if translate(bits) & 1 != 0 {
+            if let Some(stream) = &streams[fd] {
+                echoed += echo_once(stream);
+            }
+        }
+    }
+    echoed
+}
+
+/// Ours and the floor over the same 64 connections (two epoll instances).
+struct Echo {
+    conns: Vec<(TcpStream, Rc<TcpStream>)>,
+    sel: DefaultSelector<Rc<TcpStream>, Callback>,
+    floor: EpollFloor,
+    streams: Vec<Option<Rc<TcpStream>>>,
+}
+
+impl Echo {
+    fn new() -> Echo {
+        let conns = connections();
+        let mut sel: DefaultSelector<Rc<TcpStream>, Callback> =
+            DefaultSelector::with_backend(ioselectors::Backend::Epoll).expect("epoll");
+        for (_, server) in &conns {
+            sel.register(Rc::clone(server), EVENT_READ, echo_once as Callback)
+                .expect("register");
+        }
+        let mut floor = EpollFloor::new();
+        let mut streams: Vec<Option<Rc<TcpStream>>> = Vec::new();
+        for (i, (_, server)) in conns.iter().enumerate() {
+            let fd = server.as_raw_fd();
+            floor.register(fd, i);
+            if fd as usize >= streams.len() {
+                streams.resize(fd as usize + 1, None);
+            }
+            streams[fd as usize] = Some(Rc::clone(server));
+        }
+        Echo {
+            conns,
+            sel,
+            floor,
+            streams,
+        }
+    }
+
+    fn ours(&mut self) {
+        let sel = &mut self.sel;
+        round_trip(&self.conns, || serve_ours(sel));
+    }
+
+    fn floor(&mut self) {
+        let (floor, streams) = (&mut self.floor, &self.streams);
+        round_trip(&self.conns, || serve_floor(floor, streams));
+    }
+}
+
 fn echo(c: &mut Criterion) {
     let mut g = group(c, "echo/epoll");
-    let conns = connections();
-    let mut sel: DefaultSelector<Rc<TcpStream>, Callback> =
-        DefaultSelector::with_backend(ioselectors::Backend::Epoll).expect("epoll");
-    for (_, server) in &conns {
-        sel.register(Rc::clone(server), EVENT_READ, echo_once as Callback)
-            .expect("register");
-    }
+    let mut echo = Echo::new();
     g.bench_function(BenchmarkId::new("ours", "64 connections"), |b| {
-        b.iter(|| {
-            round_trip(&conns, || {
-                let mut n = 0;
-                for (key, events) in sel.select(None).expect("select") {
-                    if events.contains(Events::READ) {
-                        n += (key.data)(&key.fileobj);
-                    }
-                }
-                n
-            })
-        })
+        b.iter(|| echo.ours())
     });
-    drop(sel);
-
-    let mut floor = EpollFloor::new();
-    let mut streams: Vec<Option<Rc<TcpStream>>> = Vec::new();
-    for (i, (_, server)) in conns.iter().enumerate() {
-        let fd = server.as_raw_fd();
-        floor.register(fd, i);
-        if fd as usize >= streams.len() {
-            streams.resize(fd as usize + 1, None);
-        }
-        streams[fd as usize] = Some(Rc::clone(server));
-    }
     g.bench_function(BenchmarkId::new("floor", "64 connections"), |b| {
-        b.iter(|| {
-            round_trip(&conns, || {
-                let cap = floor.buf.capacity() as c_int;
-                // SAFETY: buf has room for cap events; -1 blocks until one is ready.
-                let n = unsafe { sys::epoll_wait(floor.epfd, floor.buf.as_mut_ptr(), cap, -1) };
-                let n = usize::try_from(n).expect("epoll_wait");
-                // SAFETY: the kernel initialised the first n <= cap entries.
-                unsafe { floor.buf.set_len(n) };
-                let mut echoed = 0;
-                for e in &floor.buf {
-                    let (bits, fd) = (e.events, e.u64 as usize);
-                    if translate(bits) & 1 != 0 {
-                        if let Some(stream) = &streams[fd] {
-                            echoed += echo_once(stream);
-                        }
-                    }
-                }
-                echoed
-            })
-        })
+        b.iter(|| echo.floor())
     });
     g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paired mode: `IOSELECTORS_PAIRED=1 cargo bench --bench selectors`.
+//
+// On a loaded machine criterion's medians for "ours" and "floor", measured one after the other
+// seconds apart, drift with the load. This mode runs the same cases with ours and the floor
+// interleaved batch by batch (rotating the order each round), takes the ratio within each
+// round, and reports the median over the rounds: load that comes and goes affects both sides
+// of a ratio alike.
+
+mod paired {
+    use super::*;
+    use std::time::Instant;
+
+    const ROUNDS: usize = 31;
+
+    fn median(v: &mut [f64]) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    /// Interleaved rounds of `names.len()` variants (`run(i)` runs variant i once; the last
+    /// variant is the floor). Prints one line per variant but the floor.
+    fn measure(group: &str, case: &str, names: &[&str], run: &mut dyn FnMut(usize)) {
+        let floor = names.len() - 1;
+        for v in 0..names.len() {
+            run(v); // warm-up
+        }
+        // A batch of the floor takes at least 2 ms.
+        let mut iters = 1u32;
+        loop {
+            let t = Instant::now();
+            for _ in 0..iters {
+                run(floor);
+            }
+            if t.elapsed() >= Duration::from_millis(2) || iters >= 1 << 20 {
+                break;
+            }
+            iters *= 2;
+        }
+        let mut times = vec![Vec::with_capacity(ROUNDS); names.len()];
+        let mut ratios = vec![Vec::with_capacity(ROUNDS); names.len()];
+        for round in 0..ROUNDS {
+            let mut t = vec![0.0; names.len()];
+            for j in 0..names.len() {
+                let v = (round + j) % names.len();
+                let start = Instant::now();
+                for _ in 0..iters {
+                    run(v);
+                }
+                t[v] = start.elapsed().as_secs_f64() * 1e9 / f64::from(iters);
+            }
+            for v in 0..names.len() {
+                times[v].push(t[v]);
+                ratios[v].push(t[v] / t[floor]);
+            }
+        }
+        let floor_ns = median(&mut times[floor]);
+        for v in 0..floor {
+            let ns = median(&mut times[v]);
+            let ratio = median(&mut ratios[v]);
+            println!(
+                "{group:<13} {case:<15} {:<18} {:>12.0} {:>12.0} {ratio:>7.3}",
+                names[v], ns, floor_ns
+            );
+        }
+    }
+
+    fn ready_case<S: BaseSelector<RawFd, usize>>(
+        group: &str,
+        case: &str,
+        ends: &Ends,
+        mut sel: S,
+        mut floor: impl FnMut() -> usize,
+    ) {
+        for (i, fd) in ends.fds().enumerate() {
+            sel.register(fd, EVENT_READ, i).expect("register");
+        }
+        let names = ["ours_select", "ours_select_ready", "floor"];
+        measure(group, case, &names, &mut |v| match v {
+            0 => {
+                black_box(sel.select(ZERO).expect("select"));
+            }
+            1 => {
+                for item in sel.select_ready(ZERO).expect("select_ready") {
+                    black_box(item);
+                }
+            }
+            _ => {
+                black_box(floor());
+            }
+        });
+    }
+
+    fn ready_all(kind: &str, n: usize, k: usize, case: &str) {
+        let ends = Ends::new(n);
+        ends.make_ready(k);
+        let mut floor = EpollFloor::new();
+        for (i, fd) in ends.fds().enumerate() {
+            floor.register(fd, i);
+        }
+        let sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+        ready_case(&format!("{kind}/epoll"), case, &ends, sel, || floor.wait());
+        let mut floor = PollFloor::default();
+        for (i, fd) in ends.fds().enumerate() {
+            floor.register(fd, 1, i);
+        }
+        let sel = PollSelector::new();
+        ready_case(&format!("{kind}/poll"), case, &ends, sel, || floor.wait());
+        let mut floor = SelectFloor::default();
+        for (i, fd) in ends.fds().enumerate() {
+            floor.register(fd, 1, i);
+        }
+        let sel = SelectSelector::new();
+        ready_case(&format!("{kind}/select"), case, &ends, sel, || floor.wait());
+    }
+
+    pub fn run() {
+        raise_nofile();
+        println!(
+            "{:<13} {:<15} {:<18} {:>12} {:>12} {:>7}",
+            "group", "case", "ours", "ours ns", "floor ns", "ratio"
+        );
+        for n in [1_000, 10_000] {
+            let ends = Ends::new(n);
+            let case = format!("N={n}");
+            let names = ["ours", "floor"];
+            let mut sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+            let floor = EpollFloor::new();
+            measure("churn/epoll", &case, &names, &mut |v| match v {
+                0 => churn_ours(&mut sel, &ends),
+                _ => churn_floor_epoll(&floor, &ends),
+            });
+            let mut sel = PollSelector::<RawFd, usize>::new();
+            let mut floor = PollFloor::default();
+            measure("churn/poll", &case, &names, &mut |v| match v {
+                0 => churn_ours(&mut sel, &ends),
+                _ => churn_floor_poll(&mut floor, &ends),
+            });
+            let mut sel = SelectSelector::<RawFd, usize>::new();
+            let mut floor = SelectFloor::default();
+            measure("churn/select", &case, &names, &mut |v| match v {
+                0 => churn_ours(&mut sel, &ends),
+                _ => churn_floor_select(&mut floor, &ends),
+            });
+        }
+        let mut cases = Vec::new();
+        for n in [16, 1_024, 10_000] {
+            for k in [1, 16, n.min(1_024)] {
+                if k <= n && !cases.contains(&(n, k)) {
+                    cases.push((n, k));
+                }
+            }
+        }
+        for (n, k) in cases {
+            ready_all("ready", n, k, &format!("N={n} K={k}"));
+        }
+        for n in [10, 100, 1_000, 10_000] {
+            ready_all("idle", n + 1, 1, &format!("N={n}+1"));
+        }
+        let mut echo = Echo::new();
+        measure(
+            "echo/epoll",
+            "64 connections",
+            &["ours", "floor"],
+            &mut |v| match v {
+                0 => echo.ours(),
+                _ => echo.floor(),
+            },
+        );
+    }
 }
 
 fn setup(c: &mut Criterion) {
@@ -694,4 +900,12 @@ fn setup(c: &mut Criterion) {
 }
 
 criterion_group!(benches, setup, churn, ready, idle, echo);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("IOSELECTORS_PAIRED").is_some() {
+        paired::run();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

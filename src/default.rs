@@ -8,7 +8,7 @@ use core::time::Duration;
 
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 use crate::devpoll::DevpollBackend;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 use crate::epoll::EpollBackend;
 #[cfg(any(
     target_vendor = "apple",
@@ -91,7 +91,7 @@ impl Backend {
     /// Whether this build has the interface at all (it may still fail at run time).
     pub const fn is_compiled(self) -> bool {
         match self {
-            Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
+            Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android", target_os = "illumos")),
             Backend::Kqueue => cfg!(any(
                 target_vendor = "apple",
                 target_os = "freebsd",
@@ -129,7 +129,7 @@ pub enum DefaultBackend {
     ))]
     Kqueue(KqueueBackend),
     /// `epoll(7)`.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
     Epoll(EpollBackend),
     /// Solaris `/dev/poll`.
     #[cfg(any(target_os = "illumos", target_os = "solaris"))]
@@ -156,7 +156,7 @@ macro_rules! dispatch {
             DefaultBackend::Kqueue($b) => $e,
             #[cfg(any(target_os = "illumos", target_os = "solaris"))]
             DefaultBackend::Devpoll($b) => $e,
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
             DefaultBackend::Epoll($b) => $e,
             #[cfg(unix)]
             DefaultBackend::Poll($b) => $e,
@@ -201,7 +201,7 @@ impl DefaultBackend {
             Backend::Kqueue => Ok(DefaultBackend::Kqueue(KqueueBackend::new()?)),
             #[cfg(any(target_os = "illumos", target_os = "solaris"))]
             Backend::Devpoll => Ok(DefaultBackend::Devpoll(DevpollBackend::new()?)),
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
             Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
             #[cfg(unix)]
             Backend::Poll => Ok(DefaultBackend::Poll(PollBackend::new())),
@@ -222,7 +222,7 @@ impl DefaultBackend {
             DefaultBackend::Kqueue(_) => Backend::Kqueue,
             #[cfg(any(target_os = "illumos", target_os = "solaris"))]
             DefaultBackend::Devpoll(_) => Backend::Devpoll,
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
             DefaultBackend::Epoll(_) => Backend::Epoll,
             #[cfg(unix)]
             DefaultBackend::Poll(_) => Backend::Poll,
@@ -315,7 +315,7 @@ impl<F, D> GenericSelector<DefaultBackend, F, D> {
             DefaultBackend::Kqueue(b) => b.fileno(),
             #[cfg(any(target_os = "illumos", target_os = "solaris"))]
             DefaultBackend::Devpoll(b) => b.fileno(),
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
             DefaultBackend::Epoll(b) => b.fileno(),
             _ => None,
         }

@@ -23,7 +23,7 @@ use crate::{timeout, Error, Events, RawFd, Result};
 /// Timeouts are rounded up to the millisecond.
 ///
 /// ```
-/// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+/// # #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))] {
 /// use ioselectors::{BaseSelector, EpollSelector};
 /// let mut sel: EpollSelector = EpollSelector::new()?;
 /// assert!(sel.fileno()? >= 0);

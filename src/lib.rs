@@ -75,7 +75,7 @@ mod default;
 mod devpoll;
 #[cfg(any(all(test, unix), target_os = "illumos", target_os = "solaris"))]
 mod devpoll_logic;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 mod epoll;
 mod error;
 mod events;
@@ -110,7 +110,7 @@ mod timeout;
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 pub use devpoll::{DevpollBackend, DevpollSelector};
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 pub use epoll::{EpollBackend, EpollSelector};
 pub use error::{Error, Result};
 pub use events::{Events, EVENT_READ, EVENT_WRITE};

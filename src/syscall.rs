@@ -3,7 +3,7 @@
 //! [`Error::Os`] with the thread's `errno` (the one place errno is read).
 #![allow(unsafe_code)]
 
-#[cfg(any(target_os = "linux", target_os = "android", windows))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos", windows))]
 use alloc::vec::Vec;
 use core::ffi::c_int;
 use core::time::Duration;
@@ -303,7 +303,7 @@ pub(crate) fn select(
 }
 
 /// `epoll_create1(EPOLL_CLOEXEC)`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 pub(crate) fn epoll_create() -> Result<OwnedFd> {
     // SAFETY: epoll_create1 takes a flag word and returns a new fd or -1.
     let fd = cvt(unsafe { sys::epoll_create1(sys::EPOLL_CLOEXEC) })?;
@@ -312,7 +312,7 @@ pub(crate) fn epoll_create() -> Result<OwnedFd> {
 
 /// `epoll_ctl(epfd, op, fd, {events, u64: fd})`: the fd itself is the user data, so no pointer
 /// is ever handed to the kernel to keep.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 pub(crate) fn epoll_ctl(epfd: &OwnedFd, op: c_int, fd: c_int, events: u32) -> Result<()> {
     let mut event = sys::epoll_event {
         events,
@@ -325,7 +325,7 @@ pub(crate) fn epoll_ctl(epfd: &OwnedFd, op: c_int, fd: c_int, events: u32) -> Re
 
 /// `epoll_wait(epfd, buf, max, timeout_ms)` into `buf`'s storage, reused between calls: `buf`
 /// is cleared, grown to hold `max` events if needed, and holds the returned events.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 pub(crate) fn epoll_wait(
     epfd: &OwnedFd,
     buf: &mut Vec<sys::epoll_event>,

@@ -53,7 +53,9 @@ macro_rules! pitfall_tests {
         /// §3.5 EINTR: a signal every 10 ms during a 300 ms wait with nothing ready. Every
         /// interrupted wait is retried with the time left: the call returns empty, after at
         /// least 300 ms, and not much later. (The signals stop after 3 s, so an implementation
-        /// that restarts the full timeout fails the upper bound instead of hanging.)
+        /// that restarts the full timeout fails the upper bound instead of hanging.) The
+        /// signals are sent to the selecting thread: `setitimer(ITIMER_REAL)` signals the
+        /// process, and in a multi-threaded test binary another thread may take them.
         #[test]
         fn eintr_periodic_signal_waits_out_timeout() {
             let _lock = lock();

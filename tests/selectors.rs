@@ -697,7 +697,7 @@ mod poll {
     scalable_tests!();
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
 mod epoll {
     use super::*;
     use std::fs::File;
@@ -728,6 +728,7 @@ mod epoll {
     /// `ENOENT`. The key is dropped, and nothing is left in the kernel, so the fd can be
     /// registered again (after CPython's map-only rollback, a kernel registration that outlived
     /// the key would make that `EEXIST`).
+    #[cfg(any(target_os = "linux", target_os = "android"))] // /proc/self/fdinfo
     #[test]
     fn modify_failure_after_fd_reuse_drops_key() {
         let _lock = lock(); // a closed file must really be closed (common::lock)

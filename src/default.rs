@@ -91,7 +91,11 @@ impl Backend {
     /// Whether this build has the interface at all (it may still fail at run time).
     pub const fn is_compiled(self) -> bool {
         match self {
-            Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android", target_os = "illumos")),
+            Backend::Epoll => cfg!(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "illumos"
+            )),
             Backend::Kqueue => cfg!(any(
                 target_vendor = "apple",
                 target_os = "freebsd",

@@ -3,7 +3,12 @@
 //! [`Error::Os`] with the thread's `errno` (the one place errno is read).
 #![allow(unsafe_code)]
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos", windows))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "illumos",
+    windows
+))]
 use alloc::vec::Vec;
 use core::ffi::c_int;
 use core::time::Duration;

@@ -210,6 +210,25 @@ pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
                 Select { borrowed: true },
             ],
         ),
+        (
+            "many small writes: the model keeps sockets writable",
+            [Register(Slot(4), 2, 4), Register(Slot(5), 1, 5)]
+                .into_iter()
+                .chain([Write(4); 80])
+                .chain([
+                    Select { borrowed: false },
+                    Drain(5),
+                    Select { borrowed: true },
+                ])
+                .chain([Register(Slot(1), 2, 1), Register(Slot(0), 1, 0)])
+                .chain([Write(1); 100])
+                .chain([
+                    Select { borrowed: false },
+                    Drain(0),
+                    Select { borrowed: false },
+                ])
+                .collect(),
+        ),
     ]
 }
 

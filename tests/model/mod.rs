@@ -250,9 +250,13 @@ struct Flags {
 
 const NPIPES: usize = 2;
 const NPAIRS: usize = 2;
-/// More bytes than this are never left pending, far below any pipe or socket buffer, so
-/// writes never block and `out` is always set.
+/// More bytes than this are never left pending in a pipe (small writes share a page), far
+/// below its buffer, so writes never block and `out` is always set.
 const MAX_PENDING: usize = 512;
+/// A socket pair direction takes fewer: each 1-byte write is its own buffer of about 1 KiB
+/// charged to the sender until read, and a unix stream socket stops being writable once that
+/// exceeds a quarter of its send buffer (about 70 such writes with the default 208 KiB).
+const MAX_SOCK_PENDING: usize = 32;
 
 struct World {
     /// Slot → open file description.
@@ -819,18 +823,20 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
         };
         let fd = BASE_FD + slot as RawFd;
         let w = &mut self.world;
-        let pending: &mut usize = match (w.ofds[ofd].kind, write) {
-            (Kind::PipeW(p), true) if w.refs(w.pipe_ofd[p][0]) > 0 => &mut w.pipe_data[p],
-            (Kind::Sock(s, side), true) if w.refs(w.sock_ofd[s][1 - side]) > 0 => {
-                &mut w.sock_data[s][1 - side]
+        let (pending, limit): (&mut usize, usize) = match (w.ofds[ofd].kind, write) {
+            (Kind::PipeW(p), true) if w.refs(w.pipe_ofd[p][0]) > 0 => {
+                (&mut w.pipe_data[p], MAX_PENDING)
             }
-            (Kind::PipeR(p), false) => &mut w.pipe_data[p],
-            (Kind::Sock(s, side), false) => &mut w.sock_data[s][side],
+            (Kind::Sock(s, side), true) if w.refs(w.sock_ofd[s][1 - side]) > 0 => {
+                (&mut w.sock_data[s][1 - side], MAX_SOCK_PENDING)
+            }
+            (Kind::PipeR(p), false) => (&mut w.pipe_data[p], MAX_PENDING),
+            (Kind::Sock(s, side), false) => (&mut w.sock_data[s][side], MAX_SOCK_PENDING),
             // Nothing to do (writing with no reader would raise SIGPIPE).
             _ => return,
         };
         if write {
-            if *pending >= MAX_PENDING {
+            if *pending >= limit {
                 return;
             }
             // SAFETY: one byte from a live buffer to an open pool fd.

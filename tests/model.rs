@@ -3,7 +3,8 @@
 //! fuzz seed corpus, and a few directed sequences for the cases the model exists for.
 //!
 //! `MODEL_SEQUENCES=N` changes the number of generated sequences per backend (default 4 000),
-//! `MODEL_SEED=S` the first seed. A failure prints the backend, the seed and the op sequence.
+//! `MODEL_SEED=S` the first seed, `MODEL_CORPUS=DIR` the directory of fuzz inputs replayed
+//! (default `fuzz/seeds/ops`). A failure prints the backend, the seed and the op sequence.
 #![cfg(any(target_os = "linux", target_os = "android"))]
 
 #[path = "model/mod.rs"]
@@ -82,9 +83,12 @@ fn generated_sequences_match_the_model() {
 #[test]
 fn seed_corpus_matches_the_model() {
     let _guard = FDS.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/ops");
+    // MODEL_CORPUS=fuzz/corpus/ops replays a local fuzz corpus instead (on every backend,
+    // where the fuzzer ran each input on the one its first byte picked).
+    let dir = std::env::var("MODEL_CORPUS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/ops").to_string());
     let mut n = 0;
-    for entry in std::fs::read_dir(dir).expect("fuzz/seeds/ops") {
+    for entry in std::fs::read_dir(&dir).expect("seed directory") {
         let path = entry.expect("dir entry").path();
         let bytes = std::fs::read(&path).expect("seed file");
         // Every seed on every backend, not only the one its first byte picks.

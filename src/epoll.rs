@@ -66,7 +66,8 @@ pub struct EpollBackend {
     /// An `EPOLL_CTL_DEL` failed: the fd had been closed or its number reused, and if the old
     /// open file description lives on elsewhere (a `dup`), the kernel still holds its entry
     /// and reports it under the old number, possibly next to a new registration of that
-    /// number (epoll(7), Q6). From then on `wait` merges entries per fd.
+    /// number (epoll(7), Q6). From then on `wait` merges entries per fd, and doubles the event
+    /// buffer so that such entries do not crowd out the registered keys.
     stale: bool,
 }
 
@@ -113,7 +114,14 @@ impl Interface for EpollBackend {
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-        syscall::epoll_wait(epfd, &mut self.events, nkeys, timeout::to_millis(timeout))?;
+        // Stale entries are reported too and would take slots from the registered keys: give
+        // them as many again, so that one call still sees every ready key in the usual case.
+        let max = if self.stale {
+            nkeys.saturating_mul(2)
+        } else {
+            nkeys
+        };
+        syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         ready.extend(self.events.iter().map(|e| {
             let (bits, data) = (e.events, e.u64);
             (data as RawFd, from_poll_like(bits, IN, OUT))

@@ -127,7 +127,7 @@ pub use kqueue::{KqueueBackend, KqueueSelector};
 pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};
 pub use select::{SelectBackend, SelectSelector};
-pub use selector::{BaseSelector, GenericSelector, Ready};
+pub use selector::{BaseSelector, GenericSelector, Ready, Rejected};
 
 /// A file descriptor: what [`FileObj::fileno`] returns (`int` on unix).
 #[cfg(unix)]

@@ -52,7 +52,39 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`Error::InvalidFd`] for a negative fd (or one the backend cannot take at all);
     /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
     /// closed fd on every backend, `EPERM` for a regular file on epoll.
-    fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>>;
+    fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
+        self.try_register(fileobj, events, data)
+            .map_err(|rejected| rejected.error)
+    }
+
+    /// [`register`](BaseSelector::register) that loses nothing: on failure the file object and
+    /// the data come back in the [`Rejected`] error, so a `TcpStream` registered by value is
+    /// not dropped (closed) by a refused registration.
+    ///
+    /// ```
+    /// # #[cfg(all(unix, feature = "std"))] {
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use ioselectors::{BaseSelector, Error, Events, PollSelector};
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let mut sel: PollSelector<UnixStream, &str> = PollSelector::new();
+    /// let rejected = sel.try_register(a, Events::EMPTY, "a").unwrap_err();
+    /// assert_eq!(rejected.error, Error::InvalidEvents(0));
+    /// let mut a = rejected.fileobj; // still open
+    /// a.write_all(b"still usable")?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`register`](BaseSelector::register), wrapped in [`Rejected`].
+    fn try_register(
+        &mut self,
+        fileobj: F,
+        events: Events,
+        data: D,
+    ) -> Result<&SelectorKey<F, D>, Rejected<F, D>>;
 
     /// Python's `unregister(fileobj)`: stop watching `fileobj` and return its key.
     ///
@@ -187,6 +219,22 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         }
     }
 
+    /// `register`'s checks, in CPython's order, then the kernel call: the fd and the validated
+    /// mask to store.
+    fn admit(&mut self, fileobj: &F, events: Events) -> Result<(RawFd, Events)>
+    where
+        F: FileObj,
+    {
+        self.check_open()?;
+        let events = events.validate()?;
+        let fd = Self::fd_of(fileobj)?;
+        if self.keys.get(fd).is_some() {
+            return Err(Error::AlreadyRegistered(fd));
+        }
+        self.backend.add(fd, events)?;
+        Ok((fd, events))
+    }
+
     /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative (on
     /// Windows: not `INVALID_SOCKET`).
     fn fd_of<G: FileObj + ?Sized>(fileobj: &G) -> Result<RawFd> {
@@ -200,20 +248,25 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
 }
 
 impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D> {
-    fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
-        self.check_open()?;
-        let events = events.validate()?;
-        let fd = Self::fd_of(&fileobj)?;
-        if self.keys.get(fd).is_some() {
-            return Err(Error::AlreadyRegistered(fd));
+    fn try_register(
+        &mut self,
+        fileobj: F,
+        events: Events,
+        data: D,
+    ) -> Result<&SelectorKey<F, D>, Rejected<F, D>> {
+        match self.admit(&fileobj, events) {
+            Ok((fd, events)) => Ok(self.keys.insert(SelectorKey {
+                fileobj,
+                fd,
+                events,
+                data,
+            })),
+            Err(error) => Err(Rejected {
+                error,
+                fileobj,
+                data,
+            }),
         }
-        self.backend.add(fd, events)?;
-        Ok(self.keys.insert(SelectorKey {
-            fileobj,
-            fd,
-            events,
-            data,
-        }))
     }
 
     fn unregister<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<SelectorKey<F, D>> {
@@ -348,5 +401,46 @@ impl<F, D> fmt::Debug for Ready<'_, F, D> {
         f.debug_struct("Ready")
             .field("left", &self.ready.len())
             .finish()
+    }
+}
+
+/// A refused [`try_register`](BaseSelector::try_register): the error, and the file object and
+/// data handed back untouched.
+pub struct Rejected<F, D> {
+    /// Why the registration was refused.
+    pub error: Error,
+    /// The file object, as passed in.
+    pub fileobj: F,
+    /// The data, as passed in.
+    pub data: D,
+}
+
+impl<F, D> fmt::Debug for Rejected<F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejected")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, D> fmt::Display for Rejected<F, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<F, D> std::error::Error for Rejected<F, D> {}
+
+impl<F, D> From<Rejected<F, D>> for Error {
+    fn from(rejected: Rejected<F, D>) -> Error {
+        rejected.error
+    }
+}
+
+#[cfg(feature = "std")]
+impl<F, D> From<Rejected<F, D>> for std::io::Error {
+    fn from(rejected: Rejected<F, D>) -> std::io::Error {
+        rejected.error.into()
     }
 }

@@ -118,6 +118,12 @@ pub trait BaseSelector<F: FileObj, D> {
     /// copies, so the caller may register, modify or unregister while walking them. For a
     /// loop that must not allocate, use [`select_ready`](BaseSelector::select_ready).
     ///
+    /// Unregister a file object before closing it. On epoll, an fd closed while registered
+    /// whose open file lives on through a `dup` stays in the kernel's interest list
+    /// (epoll(7), Q6): its readiness is reported under the key registered with that number,
+    /// if any, or dropped, in which case `select` can return an empty list before the
+    /// timeout, as CPython's `EpollSelector` does.
+    ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::Os`] from the kernel (e.g. `EBADF` from `select(2)` when a
     /// registered fd was closed).
@@ -290,9 +296,11 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         let events = events.validate()?;
         if events != old {
             if let Err(err) = self.backend.modify(fd, old, events) {
-                // bpo-30014: the key is dropped; also drop whatever the kernel still holds.
-                self.keys.remove(fd);
+                // bpo-30014: the key is dropped; also drop whatever the kernel still holds,
+                // before the key: a file object that owns the fd closes it when dropped.
+                let key = self.keys.remove(fd);
                 let _ = self.backend.remove(fd, old);
+                drop(key);
                 return Err(err);
             }
         }

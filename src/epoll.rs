@@ -12,13 +12,22 @@ use crate::{timeout, Error, Events, RawFd, Result};
 
 /// Python's `selectors.EpollSelector`, over `epoll(7)`. Linux and Android.
 ///
-/// Level-triggered, asking for `EPOLLIN`/`EPOLLOUT` only, with the fd as the event's user
-/// data. A changed mask is one `EPOLL_CTL_MOD`. The event buffer is reused between calls and
-/// sized to the number of registered fds (at least 1, since `epoll_wait` rejects 0).
+/// Level-triggered, asking for `EPOLLIN`/`EPOLLOUT` only. A changed mask is one
+/// `EPOLL_CTL_MOD`. The event buffer is reused between calls and sized to the number of
+/// registered fds plus one.
 ///
 /// The kernel refuses regular files and directories with `EPERM`. epoll watches open file
 /// descriptions: an fd closed while registered is dropped by the kernel (its key stays until
 /// unregistered), while a `dup` of it keeps reporting under the old number (epoll(7), Q6).
+/// Such an entry keeps reporting under its key while the key is registered, as in CPython.
+/// Once the key is unregistered (`EPOLL_CTL_DEL` then fails and is ignored, as in CPython)
+/// the leftover entry is a "ghost": each registration's user data carries a generation next
+/// to the fd, so a ghost is never reported, not even under a key registered later with the
+/// same number. The first wait that sees a ghost (or two entries for one registered fd, left
+/// by an `EPOLL_CTL_MOD` that reached a ghost) rebuilds the epoll instance without them:
+/// a new instance with every registered fd added again (the file now at that number; an fd
+/// the kernel refuses, e.g. closed, is left out, as the old instance would not watch it
+/// either), moved onto the old fd number with `dup2`, so `fileno()` does not change.
 ///
 /// Timeouts are rounded up to the millisecond.
 ///
@@ -58,17 +67,33 @@ impl<F, D> GenericSelector<EpollBackend, F, D> {
 const IN: u32 = EPOLLIN as u32;
 const OUT: u32 = EPOLLOUT as u32;
 
+/// A registered fd in the backend's table: its generation and its `EPOLLIN`/`EPOLLOUT` bits.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    /// Bumped by every `add` of this fd number (wrapping; kept after `remove`, so a ghost
+    /// of an earlier registration never matches a later one).
+    generation: u32,
+    /// The requested bits; 0 when the number is not registered (a mask is never empty).
+    bits: u32,
+    /// The last `wait` round that saw an entry for this fd (to spot a second one).
+    seen: u32,
+}
+
+/// The user data of an interest-list entry: the generation above the fd.
+fn tag(fd: RawFd, generation: u32) -> u64 {
+    (u64::from(generation) << 32) | u64::from(fd as u32)
+}
+
 /// The `epoll(7)` backend of [`EpollSelector`].
 #[derive(Debug)]
 pub struct EpollBackend {
     epfd: Option<OwnedFd>,
     events: Vec<epoll_event>,
-    /// An `EPOLL_CTL_DEL` failed: the fd had been closed or its number reused, and if the old
-    /// open file description lives on elsewhere (a `dup`), the kernel still holds its entry
-    /// and reports it under the old number, possibly next to a new registration of that
-    /// number (epoll(7), Q6). From then on `wait` merges entries per fd, and doubles the event
-    /// buffer so that such entries do not crowd out the registered keys.
-    stale: bool,
+    /// `slots[fd]`: every fd number added, indexed by fd.
+    slots: Vec<Slot>,
+    /// Counts `wait` calls, for [`Slot::seen`] (wrapping: once every 2^32 waits a stale mark
+    /// may match, which costs one needless rebuild).
+    round: u32,
 }
 
 impl Sealed for EpollBackend {}
@@ -78,7 +103,8 @@ impl EpollBackend {
         Ok(EpollBackend {
             epfd: Some(syscall::epoll_create()?),
             events: Vec::new(),
-            stale: false,
+            slots: Vec::new(),
+            round: 0,
         })
     }
 
@@ -86,25 +112,85 @@ impl EpollBackend {
         self.epfd.as_ref().map(OwnedFd::raw)
     }
 
-    fn ctl(&self, op: core::ffi::c_int, fd: RawFd, events: Events) -> Result<()> {
-        let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-        syscall::epoll_ctl(epfd, op, fd, to_poll_like(events, IN, OUT))
+    fn epfd(&self) -> Result<&OwnedFd> {
+        self.epfd.as_ref().ok_or(Error::Closed)
+    }
+
+    fn slot(&mut self, fd: RawFd) -> Option<&mut Slot> {
+        self.slots.get_mut(usize::try_from(fd).ok()?)
+    }
+
+    /// The registered fd an entry's user data names, or `None` for a ghost: a number not
+    /// registered, or registered again since (another generation).
+    fn live(&self, data: u64) -> Option<RawFd> {
+        let fd = data as u32 as RawFd;
+        let slot = self.slots.get(usize::try_from(fd).ok()?)?;
+        (slot.bits != 0 && slot.generation == (data >> 32) as u32).then_some(fd)
+    }
+
+    /// Replace the epoll instance by a new one holding one entry per registered fd (the file
+    /// now at that number), on the same fd number. An fd the kernel refuses (closed, or its
+    /// number now a regular file) is left out but stays registered: the old instance did not
+    /// watch it either. On failure (no fd left for the new instance) the old one stays, and
+    /// the error goes to `select`.
+    fn rebuild(&mut self) -> Result<()> {
+        let old = self.epfd()?;
+        let new = syscall::epoll_create()?;
+        for (fd, slot) in self.slots.iter().enumerate() {
+            if slot.bits != 0 {
+                // fd came from a RawFd, so it fits.
+                let fd = fd as RawFd;
+                let _ = syscall::epoll_ctl(
+                    &new,
+                    sys::EPOLL_CTL_ADD,
+                    fd,
+                    slot.bits,
+                    tag(fd, slot.generation),
+                );
+            }
+        }
+        syscall::dup_over(&new, old)
     }
 }
 
 impl Interface for EpollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
-        self.ctl(sys::EPOLL_CTL_ADD, fd, events)
+        let bits = to_poll_like(events, IN, OUT);
+        let generation = self.slot(fd).map_or(0, |s| s.generation).wrapping_add(1);
+        let epfd = self.epfd()?;
+        syscall::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, fd, bits, tag(fd, generation))?;
+        // The kernel took it, so fd is open: non-negative, and below the fd limit.
+        let i = usize::try_from(fd).map_err(|_| Error::InvalidFd(fd))?;
+        if self.slots.len() <= i {
+            self.slots.resize(i + 1, Slot::default());
+        }
+        let slot = &mut self.slots[i];
+        slot.generation = generation;
+        slot.bits = bits;
+        Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
-        self.ctl(sys::EPOLL_CTL_MOD, fd, new)
+        let bits = to_poll_like(new, IN, OUT);
+        let generation = self.slot(fd).map_or(0, |s| s.generation);
+        syscall::epoll_ctl(
+            self.epfd()?,
+            sys::EPOLL_CTL_MOD,
+            fd,
+            bits,
+            tag(fd, generation),
+        )?;
+        if let Some(slot) = self.slot(fd) {
+            slot.bits = bits;
+        }
+        Ok(())
     }
 
     fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        let res = self.ctl(sys::EPOLL_CTL_DEL, fd, Events::EMPTY);
-        self.stale |= res.is_err();
-        res
+        if let Some(slot) = self.slot(fd) {
+            slot.bits = 0;
+        }
+        syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
     fn wait(
@@ -113,29 +199,43 @@ impl Interface for EpollBackend {
         nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
+        // A registered fd normally has one entry of its generation, so nkeys slots hold them
+        // all, and the spare one makes sure that a returned batch holds a ghost or a second
+        // entry for some fd (possible after an `EPOLL_CTL_MOD` that named a ghost: the number
+        // now refers to the ghost's file again) whenever there is one that is ready.
+        let max = nkeys.saturating_add(1);
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-        // Stale entries are reported too and would take slots from the registered keys: give
-        // them as many again, so that one call still sees every ready key in the usual case.
-        let max = if self.stale {
-            nkeys.saturating_mul(2)
-        } else {
-            nkeys
-        };
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
-        ready.extend(self.events.iter().map(|e| {
-            let (bits, data) = (e.events, e.u64);
-            (data as RawFd, from_poll_like(bits, IN, OUT))
-        }));
-        if self.stale {
-            // One entry per fd, events merged; in place, without allocating.
-            ready.sort_unstable_by_key(|&(fd, _)| fd);
-            ready.dedup_by(|later, kept| {
-                let same = later.0 == kept.0;
-                if same {
-                    kept.1 |= later.1;
+        self.round = self.round.wrapping_add(1);
+        let round = self.round;
+        let mut clean = true;
+        for e in &self.events {
+            let fd = e.u64 as u32 as RawFd;
+            let slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i));
+            match slot {
+                Some(s)
+                    if s.bits != 0 && s.generation == (e.u64 >> 32) as u32 && s.seen != round =>
+                {
+                    s.seen = round;
                 }
-                same
-            });
+                _ => {
+                    clean = false;
+                    break;
+                }
+            }
+        }
+        if !clean {
+            // Drop the ghosts (and extra entries) from the kernel, and ask the new instance,
+            // without waiting, what is ready now: one entry per registered fd.
+            self.rebuild()?;
+            let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
+            syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
+        }
+        for e in &self.events {
+            let bits = e.events;
+            if let Some(fd) = self.live(e.u64) {
+                ready.push((fd, from_poll_like(bits, IN, OUT)));
+            }
         }
         Ok(())
     }
@@ -143,6 +243,6 @@ impl Interface for EpollBackend {
     fn close(&mut self) {
         self.epfd = None;
         self.events = Vec::new();
-        self.stale = false;
+        self.slots = Vec::new();
     }
 }

@@ -120,9 +120,10 @@ pub trait BaseSelector<F: FileObj, D> {
     ///
     /// Unregister a file object before closing it. On epoll, an fd closed while registered
     /// whose open file lives on through a `dup` stays in the kernel's interest list
-    /// (epoll(7), Q6): its readiness is reported under the key registered with that number,
-    /// if any, or dropped, in which case `select` can return an empty list before the
-    /// timeout, as CPython's `EpollSelector` does.
+    /// (epoll(7), Q6): while its key is registered, its readiness is reported under it (as in
+    /// CPython); once unregistered it is never reported, not even under a key registered
+    /// later with that number, and it does not end the wait early (CPython's
+    /// `EpollSelector` can return an empty list before the timeout then).
     ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::Os`] from the kernel (e.g. `EBADF` from `select(2)` when a
@@ -316,12 +317,21 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
         let mut remaining = timeout;
+        let keys = &self.keys;
         loop {
             self.ready.clear();
-            match self
-                .backend
-                .wait(remaining, self.keys.len(), &mut self.ready)
-            {
+            let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
+            // Python drops events for fds it no longer knows and masks with the key's events;
+            // we also drop entries whose mask comes out empty. A wait whose entries all go is
+            // "nothing yet": the timeout still holds.
+            self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+                Some(key) => {
+                    *events &= key.events;
+                    !events.is_empty()
+                }
+                None => false,
+            });
+            match res {
                 Ok(()) if !self.ready.is_empty() => break,
                 // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
                 Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
@@ -335,16 +345,6 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
                 break;
             }
         }
-        // Python drops events for fds it no longer knows and masks with the key's events; we
-        // also drop entries whose mask comes out empty.
-        let keys = &self.keys;
-        self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
-            Some(key) => {
-                *events &= key.events;
-                !events.is_empty()
-            }
-            None => false,
-        });
         Ok(Ready {
             keys,
             ready: self.ready.iter(),

@@ -315,17 +315,35 @@ pub(crate) fn epoll_create() -> Result<OwnedFd> {
     Ok(OwnedFd(fd))
 }
 
-/// `epoll_ctl(epfd, op, fd, {events, u64: fd})`: the fd itself is the user data, so no pointer
-/// is ever handed to the kernel to keep.
+/// `epoll_ctl(epfd, op, fd, {events, u64: data})`: the user data is a plain integer (the
+/// backend's fd and generation tag), so no pointer is ever handed to the kernel to keep.
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
-pub(crate) fn epoll_ctl(epfd: &OwnedFd, op: c_int, fd: c_int, events: u32) -> Result<()> {
-    let mut event = sys::epoll_event {
-        events,
-        u64: fd as u64,
-    };
+pub(crate) fn epoll_ctl(
+    epfd: &OwnedFd,
+    op: c_int,
+    fd: c_int,
+    events: u32,
+    data: u64,
+) -> Result<()> {
+    let mut event = sys::epoll_event { events, u64: data };
     // SAFETY: event is a valid epoll_event the kernel only reads during the call (it is
     // ignored for EPOLL_CTL_DEL but must be non-null before Linux 2.6.9).
     cvt(unsafe { sys::epoll_ctl(epfd.raw(), op, fd, &mut event) }).map(drop)
+}
+
+/// Make `dst`'s number refer to `src`'s open file description (`dup2(src, dst)`), then set
+/// close-on-exec on it again (`fcntl(F_SETFD, FD_CLOEXEC)`; `dup2` clears it, and not every
+/// target declares `dup3`). `dst`'s previous description loses this reference (closed if it
+/// was the last). A concurrent `fork`+`exec` between the two calls inherits the number, as
+/// with `kqueue()`. `src` stays open; the caller drops it.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+pub(crate) fn dup_over(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
+    // SAFETY: both fds are owned by OwnedFds, so neither number belongs to anyone else:
+    // dup2 atomically replaces only the number dst owns, which dst keeps owning (and closes
+    // exactly once on drop), and does not touch src.
+    cvt(unsafe { sys::dup2(src.raw(), dst.raw()) })?;
+    // SAFETY: F_SETFD takes one int argument, FD_CLOEXEC; dst is an fd this OwnedFd owns.
+    cvt(unsafe { sys::fcntl(dst.raw(), sys::F_SETFD, sys::FD_CLOEXEC) }).map(drop)
 }
 
 /// `epoll_wait(epfd, buf, max, timeout_ms)` into `buf`'s storage, reused between calls: `buf`

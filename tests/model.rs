@@ -182,7 +182,7 @@ pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
             ],
         ),
         (
-            "a stale epoll entry comes back under its number",
+            "a ghost epoll entry: EEXIST for its file and number, never reported",
             vec![
                 Register(Slot(4), 1, 4),
                 Dup2(4, 10),
@@ -198,6 +198,23 @@ pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
                 Unregister(Slot(6)),
                 Register(Slot(6), 3, 7),
                 Select { borrowed: true },
+            ],
+        ),
+        (
+            "an EPOLL_CTL_MOD naming a ghost: two entries for one number, then a rebuild",
+            vec![
+                Register(Slot(4), 1, 4),
+                Dup2(4, 10),
+                Dup2(6, 4),
+                Unregister(Slot(4)),
+                Register(Slot(4), 1, 5),
+                Dup2(10, 4),
+                Modify(Slot(4), 3, 6),
+                Write(7),
+                Select { borrowed: false },
+                Select { borrowed: true },
+                Write(5),
+                Select { borrowed: false },
             ],
         ),
         (

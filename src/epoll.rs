@@ -128,6 +128,18 @@ impl EpollBackend {
         (slot.bits != 0 && slot.generation == (data >> 32) as u32).then_some(fd)
     }
 
+    /// Marks the slot of a live entry as seen in `round`; `false` for a ghost or for a second
+    /// entry of one fd in the same round.
+    fn first_live(&mut self, data: u64, round: u32) -> bool {
+        let Some(fd) = self.live(data) else {
+            return false;
+        };
+        let slot = &mut self.slots[fd as usize];
+        let first = slot.seen != round;
+        slot.seen = round;
+        first
+    }
+
     /// Replace the epoll instance by a new one holding one entry per registered fd (the file
     /// now at that number), on the same fd number. An fd the kernel refuses (closed, or its
     /// number now a regular file) is left out but stays registered: the old instance did not
@@ -209,19 +221,11 @@ impl Interface for EpollBackend {
         self.round = self.round.wrapping_add(1);
         let round = self.round;
         let mut clean = true;
-        for e in &self.events {
-            let fd = e.u64 as u32 as RawFd;
-            let slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i));
-            match slot {
-                Some(s)
-                    if s.bits != 0 && s.generation == (e.u64 >> 32) as u32 && s.seen != round =>
-                {
-                    s.seen = round;
-                }
-                _ => {
-                    clean = false;
-                    break;
-                }
+        for i in 0..self.events.len() {
+            let data = self.events[i].u64;
+            if !self.first_live(data, round) {
+                clean = false;
+                break;
             }
         }
         if !clean {

@@ -55,7 +55,7 @@ pub const POLLRDNORM: c_short = 0x040;
 /// Priority data may be read without blocking.
 pub const POLLRDBAND: c_short = 0x080;
 
-/// Normal data may be written without blocking (`<asm-generic/poll.h>`).
+/// `POLLWRNORM`/`POLLWRBAND` where they are `<asm-generic/poll.h>`'s own bits.
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
     not(any(
@@ -67,22 +67,15 @@ pub const POLLRDBAND: c_short = 0x080;
         target_arch = "sparc64"
     ))
 ))]
-pub const POLLWRNORM: c_short = 0x100;
-/// Priority data may be written without blocking (`<asm-generic/poll.h>`).
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(any(
-        target_arch = "mips",
-        target_arch = "mips32r6",
-        target_arch = "mips64",
-        target_arch = "mips64r6",
-        target_arch = "sparc",
-        target_arch = "sparc64"
-    ))
-))]
-pub const POLLWRBAND: c_short = 0x200;
-/// Normal data may be written without blocking (equals `POLLOUT`: the BSDs' and illumos's
-/// `<poll.h>`, Linux `<asm/poll.h>` on mips and sparc).
+mod wr {
+    use crate::c_short;
+    /// Normal data may be written without blocking (`<asm-generic/poll.h>`).
+    pub const POLLWRNORM: c_short = 0x100;
+    /// Priority data may be written without blocking (`<asm-generic/poll.h>`).
+    pub const POLLWRBAND: c_short = 0x200;
+}
+/// `POLLWRNORM`/`POLLWRBAND` everywhere else: the BSDs', Apple's and illumos's `<poll.h>`,
+/// Linux `<asm/poll.h>` on mips and sparc.
 #[cfg(not(all(
     any(target_os = "linux", target_os = "android"),
     not(any(
@@ -94,21 +87,14 @@ pub const POLLWRBAND: c_short = 0x200;
         target_arch = "sparc64"
     ))
 )))]
-pub const POLLWRNORM: c_short = 0x004;
-/// Priority data may be written without blocking (the BSDs' and illumos's `<poll.h>`, Linux
-/// `<asm/poll.h>` on mips and sparc).
-#[cfg(not(all(
-    any(target_os = "linux", target_os = "android"),
-    not(any(
-        target_arch = "mips",
-        target_arch = "mips32r6",
-        target_arch = "mips64",
-        target_arch = "mips64r6",
-        target_arch = "sparc",
-        target_arch = "sparc64"
-    ))
-)))]
-pub const POLLWRBAND: c_short = 0x100;
+mod wr {
+    use crate::c_short;
+    /// Normal data may be written without blocking (equals `POLLOUT`).
+    pub const POLLWRNORM: c_short = 0x004;
+    /// Priority data may be written without blocking.
+    pub const POLLWRBAND: c_short = 0x100;
+}
+pub use wr::*;
 
 /// Stream socket peer closed its end or shut down writing (Linux 2.6.17+,
 /// `<asm-generic/poll.h>`).

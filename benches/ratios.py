@@ -8,7 +8,8 @@ import json
 import os
 import sys
 
-# Issue 5's targets: epoll within 1.10x of the hand-written floor, poll and select 1.15x.
+# The performance targets (BENCHMARKS.md, "Targets"): epoll within 1.10x of the hand-written
+# floor, poll and select 1.15x.
 TARGET = {"epoll": 1.10, "poll": 1.15, "select": 1.15}
 
 

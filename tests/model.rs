@@ -4,7 +4,8 @@
 //!
 //! `MODEL_SEQUENCES=N` changes the number of generated sequences per backend (default 4 000),
 //! `MODEL_SEED=S` the first seed, `MODEL_CORPUS=DIR` the directory of fuzz inputs replayed
-//! (default `fuzz/seeds/ops`). A failure prints the backend, the seed and the op sequence.
+//! (default `tests/seeds/ops`, which `fuzz/` also uses as its seed corpus; it ships in the
+//! package). A failure prints the backend, the seed and the op sequence.
 #![cfg(any(target_os = "linux", target_os = "android"))]
 
 #[path = "model/mod.rs"]
@@ -86,7 +87,7 @@ fn seed_corpus_matches_the_model() {
     // MODEL_CORPUS=fuzz/corpus/ops replays a local fuzz corpus instead (on every backend,
     // where the fuzzer ran each input on the one its first byte picked).
     let dir = std::env::var("MODEL_CORPUS")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/ops").to_string());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seeds/ops").to_string());
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).expect("seed directory") {
         let path = entry.expect("dir entry").path();
@@ -102,7 +103,7 @@ fn seed_corpus_matches_the_model() {
     assert!(n > 0, "no seeds in {dir}");
 }
 
-/// The sequences the model was written for, spelled out (each also a seed in fuzz/seeds/ops).
+/// The sequences the model was written for, spelled out (each also a seed in tests/seeds/ops).
 pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
     use FdArg::{Raw, Slot};
     use Op::*;
@@ -268,12 +269,13 @@ fn directed_sequences_match_the_model() {
     }
 }
 
-/// Writes the directed sequences as fuzz seeds:
+/// Writes the directed sequences as fuzz seeds (tests/seeds/ops, shipped in the package so the
+/// replay above runs from an unpacked crate too):
 /// `cargo test --test model -- --ignored write_seeds`.
 #[test]
-#[ignore = "writes fuzz/seeds/ops"]
+#[ignore = "writes tests/seeds/ops"]
 fn write_seeds() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/ops");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seeds/ops");
     std::fs::create_dir_all(dir).expect("mkdir");
     for (i, (_, ops)) in directed().into_iter().enumerate() {
         for (b, _) in Backend::ALL.iter().enumerate() {

@@ -1,5 +1,8 @@
-//! The pitfalls of testing-anchors.md §3, as tests, on every Linux backend: select, poll, epoll
-//! and the default selector (epoll here).
+//! The classic pitfalls of readiness APIs (EINTR, fds closed or reused while registered, regular
+//! files, fds above `FD_SETSIZE`, timeout rounding, HUP/ERR, ghost epoll events, `EMFILE`), as
+//! tests, on every Linux backend: select, poll, epoll and the default selector (epoll here). The
+//! rules they check are listed in README.md, "Differences from CPython", and where each is
+//! enforced in ARCHITECTURE.md.
 //!
 //! `pitfall_tests!` expands the shared tests into one module per backend; each module names its
 //! selector type `Sel<F, D>` and provides `new()`, `fileno()` and `backend()`. Where backends
@@ -50,7 +53,7 @@ fn socket_at(sock: UnixStream, at: RawFd) -> UnixStream {
 
 macro_rules! pitfall_tests {
     () => {
-        /// §3.5 EINTR: a signal every 10 ms during a 300 ms wait with nothing ready. Every
+        /// EINTR: a signal every 10 ms during a 300 ms wait with nothing ready. Every
         /// interrupted wait is retried with the time left: the call returns empty, after at
         /// least 300 ms, and not much later. (The signals stop after 3 s, so an implementation
         /// that restarts the full timeout fails the upper bound instead of hanging.) The
@@ -73,7 +76,7 @@ macro_rules! pitfall_tests {
             assert!(signals >= 5, "only {signals} signals during the wait");
         }
 
-        /// §3.5/§3.6: with signals every 10 ms, `select(None)` keeps waiting (never returns
+        /// With signals every 10 ms, `select(None)` keeps waiting (never returns
         /// empty) until an fd is ready, and then reports exactly that fd (select's sets are
         /// rebuilt for every retry, so no stale "ready" bits).
         #[test]
@@ -102,7 +105,7 @@ macro_rules! pitfall_tests {
             assert!(SIGNALS.load(Ordering::SeqCst) >= 5);
         }
 
-        /// §3.12: fds closed while registered. Per backend, exactly as CPython: poll gets
+        /// Fds closed while registered. Per backend, exactly as CPython: poll gets
         /// `POLLNVAL` and reports the key with its events; epoll's kernel dropped the closed
         /// file and reports nothing; select(2) fails the whole call with `EBADF`. Unregistering
         /// the closed fd succeeds and the selector works again.
@@ -141,7 +144,7 @@ macro_rules! pitfall_tests {
             }
         }
 
-        /// §3.10/§3.11: an fd number reused for another file while registered (`dup2` onto
+        /// An fd number reused for another file while registered (`dup2` onto
         /// it). select and poll watch the number, so the new file's events reach the old key;
         /// epoll watched the old file, whose registration died with it (CPython behaves the
         /// same on each). Unregister succeeds, the map is consistent, and the number can be
@@ -185,7 +188,7 @@ macro_rules! pitfall_tests {
             assert_eq!((ready[0].0.data, ready[0].1), ("new", EVENT_READ));
         }
 
-        /// §3.16: a regular file. epoll refuses it with `EPERM` and leaves the map (and the
+        /// A regular file. epoll refuses it with `EPERM` and leaves the map (and the
         /// kernel) as they were; select and poll accept it and always report it ready.
         #[test]
         fn regular_file() {
@@ -224,7 +227,7 @@ macro_rules! pitfall_tests {
             }
         }
 
-        /// §3.7: fds at and above `FD_SETSIZE` (1023, 1024, 1500, 1501) next to low ones. select
+        /// Fds at and above `FD_SETSIZE` (1023, 1024, 1500, 1501) next to low ones. select
         /// sizes its sets to the largest fd, so readiness is reported correctly for all of them
         /// (CPython's select() refuses them); the other backends never had a limit. The sets
         /// shrink again when the high fds are unregistered.
@@ -333,7 +336,7 @@ macro_rules! pitfall_tests {
             });
         }
 
-        /// §3.1: timeouts below a millisecond are rounded up, never down to a busy-looping
+        /// Timeouts below a millisecond are rounded up, never down to a busy-looping
         /// zero. Each `select(100 µs)` with nothing ready waits at least 100 µs (at least a
         /// whole millisecond on the backends that count in ms), and the thread sleeps through
         /// the waits rather than spinning: its CPU time stays well under the wall time.
@@ -363,9 +366,10 @@ macro_rules! pitfall_tests {
             assert!(cpu < wall / 2, "{cpu:?} of CPU in {wall:?}: busy loop?");
         }
 
-        /// §3.1, the smallest positive timeouts: 1 ns is still a wait of one backend unit
-        /// (1 µs for select, 1 ms for poll and epoll), not a zero-timeout poll. (DESIGN.md:
-        /// "round up to the backend's unit, never down to zero".)
+        /// The smallest positive timeouts: 1 ns is still a wait of one backend unit
+        /// (1 µs for select, 1 ms for poll and epoll), not a zero-timeout poll. (README.md,
+        /// "Differences from CPython": timeouts are rounded up once to the backend's unit, never to
+        /// zero.)
         #[test]
         fn nanosecond_timeouts_still_wait() {
             let (rd, _wr) = pair();
@@ -385,7 +389,7 @@ macro_rules! pitfall_tests {
             }
         }
 
-        /// §3.3: a zero timeout is a non-blocking poll that still asks the kernel: readiness
+        /// A zero timeout is a non-blocking poll that still asks the kernel: readiness
         /// that appears between two zero-timeout calls is reported by the second, and a closed
         /// fd's kernel answer comes through (select(2)'s EBADF, poll's POLLNVAL). Negative
         /// timeouts (zero in Python) cannot be written with `Duration`.
@@ -459,7 +463,7 @@ macro_rules! pitfall_tests {
             });
         }
 
-        /// §3.13: HUP/ERR map to READ/WRITE exactly as CPython maps them (any bit but IN
+        /// HUP/ERR map to READ/WRITE exactly as CPython maps them (any bit but IN
         /// reports WRITE, any bit but OUT reports READ, masked with the key's events); the
         /// expected values are CPython's, backend by backend.
         #[test]
@@ -503,7 +507,7 @@ macro_rules! pitfall_tests {
             }
         }
 
-        /// §3.19: a closed selector answers `Closed` to every method (before checking anything
+        /// A closed selector answers `Closed` to every method (before checking anything
         /// else) and makes no system call: even `select(2 s)` returns at once; `get_map()` is
         /// `None`; `close()` twice is fine. (CPython: get_key raises RuntimeError, but select
         /// and poll keep polling the old fds and accept registrations, and epoll raises
@@ -790,7 +794,7 @@ mod epoll {
 
     pitfall_tests!();
 
-    /// §3.11: ghost events. epoll watches open file descriptions: when a registered fd's number
+    /// Ghost events. epoll watches open file descriptions: when a registered fd's number
     /// is reused while a duplicate keeps the old file alive, the old file's entry stays in the
     /// kernel under the old number (epoll(7) Q6). While the key is registered its events are
     /// reported under it (CPython does the same). Once it is unregistered the entry is a ghost:
@@ -906,7 +910,7 @@ mod default {
     pitfall_tests!();
 }
 
-/// §3.21: `EMFILE` on construction. With the fd table full, `EpollSelector::new()` and
+/// `EMFILE` on construction. With the fd table full, `EpollSelector::new()` and
 /// `DefaultSelector::new()` fail with `EMFILE` and leak nothing; poll and select need no fd of
 /// their own and still work. The failed probe is not taken for "epoll unsupported": once fds
 /// are free again, `DefaultSelector` is epoll, not poll. In a child process (it lowers

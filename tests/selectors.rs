@@ -2,9 +2,9 @@
 //! run against every selector this OS has.
 //!
 //! `selector_tests!` expands `BaseSelectorTestCase`'s 19 methods, plus kqueue's two
-//! (`test_register_bad_fd`, `test_empty_select_timeout`): those check rules DESIGN.md makes
-//! uniform (a closed fd is `EBADF` at `register` on every backend; an empty selector waits out
-//! its timeout on every backend), so they run everywhere. `scalable_tests!` is
+//! (`test_register_bad_fd`, `test_empty_select_timeout`): those check rules ioselectors makes
+//! uniform (README.md, "Differences from CPython": a closed fd is `EBADF` at `register` on every
+//! backend; an empty selector waits out its timeout on every backend), so they run everywhere. `scalable_tests!` is
 //! `ScalableSelectorMixIn`'s `test_above_fd_setsize`, which also runs on select where select
 //! takes fds ≥ `FD_SETSIZE` (Linux). Backend-specific tests sit in their backend's module.
 //!
@@ -14,8 +14,8 @@
 //! fd or a socket compared by identity); where CPython uses `Mock`s or behaviour Rust has no
 //! equivalent for, the test says what it checks instead.
 //!
-//! Where ioselectors deliberately differs from CPython (DESIGN.md, "Semantics"), the tests check
-//! ioselectors' documented behaviour and say what CPython does.
+//! Where ioselectors deliberately differs from CPython (README.md, "Differences from
+//! CPython"), the tests check ioselectors' documented behaviour and say what CPython does.
 #![cfg(all(unix, feature = "std"))]
 
 #[macro_use]

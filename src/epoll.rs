@@ -1,6 +1,7 @@
 //! [`EpollSelector`]: `epoll(7)`, Python's `selectors.EpollSelector` (Linux and Android).
 
 use alloc::vec::Vec;
+use core::num::NonZeroU32;
 use core::time::Duration;
 
 use ioselectors_sys::{self as sys, epoll_event, EPOLLIN, EPOLLOUT};
@@ -8,6 +9,7 @@ use ioselectors_sys::{self as sys, epoll_event, EPOLLIN, EPOLLOUT};
 use crate::events::{from_poll_like, to_poll_like};
 use crate::selector::{GenericSelector, Interface, Sealed};
 use crate::syscall::{self, OwnedFd};
+use crate::table::Table;
 use crate::{timeout, Error, Events, RawFd, Result};
 
 /// Python's `selectors.EpollSelector`, over `epoll(7)`. Linux and Android.
@@ -68,29 +70,38 @@ const IN: u32 = EPOLLIN as u32;
 const OUT: u32 = EPOLLOUT as u32;
 
 /// A registered fd in the backend's table: its generation and its `EPOLLIN`/`EPOLLOUT` bits.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Slot {
-    /// Bumped by every `add` of this fd number (wrapping; kept after `remove`, so a ghost
-    /// of an earlier registration never matches a later one).
-    generation: u32,
-    /// The requested bits; 0 when the number is not registered (a mask is never empty).
+    /// The backend's registration count when this fd was added (so a ghost of an earlier
+    /// registration of the number never matches a later one; never 0, which also makes an
+    /// `Option<Slot>` 12 bytes).
+    generation: NonZeroU32,
+    /// The requested bits (never 0: a mask is never empty).
     bits: u32,
     /// The last `wait` round that saw an entry for this fd (to spot a second one).
     seen: u32,
 }
 
 /// The user data of an interest-list entry: the generation above the fd.
-fn tag(fd: RawFd, generation: u32) -> u64 {
-    (u64::from(generation) << 32) | u64::from(fd as u32)
+fn tag(fd: RawFd, generation: NonZeroU32) -> u64 {
+    (u64::from(generation.get()) << 32) | u64::from(fd as u32)
 }
+
+/// Slots per page of the slot table: 512 × 12 bytes (an `Option<Slot>`) = a 6 KiB page.
+const SLOT_PAGE: usize = 512;
 
 /// The `epoll(7)` backend of [`EpollSelector`].
 #[derive(Debug)]
 pub struct EpollBackend {
     epfd: Option<OwnedFd>,
     events: Vec<epoll_event>,
-    /// `slots[fd]`: every fd number added, indexed by fd.
-    slots: Vec<Slot>,
+    /// `slots[fd]`: the registered fds (a paged table: memory follows the registered fds, not
+    /// the largest one).
+    slots: Table<Slot, SLOT_PAGE>,
+    /// The generation of the last `add` (wrapping, skipping 0): a ghost's generation matches a
+    /// registration of its number only if exactly a multiple of 2^32 - 1 registrations were
+    /// made in between.
+    generation: NonZeroU32,
     /// Counts `wait` calls, for [`Slot::seen`] (wrapping: once every 2^32 waits a stale mark
     /// may match, which costs one needless rebuild).
     round: u32,
@@ -103,7 +114,8 @@ impl EpollBackend {
         Ok(EpollBackend {
             epfd: Some(syscall::epoll_create()?),
             events: Vec::new(),
-            slots: Vec::new(),
+            slots: Table::new(),
+            generation: NonZeroU32::MIN,
             round: 0,
         })
     }
@@ -125,16 +137,19 @@ impl EpollBackend {
     fn live(&self, data: u64) -> Option<RawFd> {
         let fd = data as u32 as RawFd;
         let slot = self.slots.get(usize::try_from(fd).ok()?)?;
-        (slot.bits != 0 && slot.generation == (data >> 32) as u32).then_some(fd)
+        (slot.generation.get() == (data >> 32) as u32).then_some(fd)
     }
 
     /// Marks the slot of a live entry as seen in `round`; `false` for a ghost or for a second
     /// entry of one fd in the same round.
     fn first_live(&mut self, data: u64, round: u32) -> bool {
-        let Some(fd) = self.live(data) else {
+        let fd = data as u32 as RawFd;
+        let Some(slot) = self.slot(fd) else {
             return false;
         };
-        let slot = &mut self.slots[fd as usize];
+        if slot.generation.get() != (data >> 32) as u32 {
+            return false;
+        }
         let first = slot.seen != round;
         slot.seen = round;
         first
@@ -148,18 +163,16 @@ impl EpollBackend {
     fn rebuild(&mut self) -> Result<()> {
         let old = self.epfd()?;
         let new = syscall::epoll_create()?;
-        for (fd, slot) in self.slots.iter().enumerate() {
-            if slot.bits != 0 {
-                // fd came from a RawFd, so it fits.
-                let fd = fd as RawFd;
-                let _ = syscall::epoll_ctl(
-                    &new,
-                    sys::EPOLL_CTL_ADD,
-                    fd,
-                    slot.bits,
-                    tag(fd, slot.generation),
-                );
-            }
+        for (fd, slot) in self.slots.iter() {
+            // fd came from a RawFd, so it fits.
+            let fd = fd as RawFd;
+            let _ = syscall::epoll_ctl(
+                &new,
+                sys::EPOLL_CTL_ADD,
+                fd,
+                slot.bits,
+                tag(fd, slot.generation),
+            );
         }
         syscall::dup_over(&new, old)
     }
@@ -168,23 +181,26 @@ impl EpollBackend {
 impl Interface for EpollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         let bits = to_poll_like(events, IN, OUT);
-        let generation = self.slot(fd).map_or(0, |s| s.generation).wrapping_add(1);
+        let generation = self.generation.checked_add(1).unwrap_or(NonZeroU32::MIN);
         let epfd = self.epfd()?;
         syscall::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, fd, bits, tag(fd, generation))?;
+        self.generation = generation;
         // The kernel took it, so fd is open: non-negative, and below the fd limit.
         let i = usize::try_from(fd).map_err(|_| Error::InvalidFd(fd))?;
-        if self.slots.len() <= i {
-            self.slots.resize(i + 1, Slot::default());
-        }
-        let slot = &mut self.slots[i];
-        slot.generation = generation;
-        slot.bits = bits;
+        self.slots.insert(
+            i,
+            Slot {
+                generation,
+                bits,
+                seen: self.round,
+            },
+        );
         Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
         let bits = to_poll_like(new, IN, OUT);
-        let generation = self.slot(fd).map_or(0, |s| s.generation);
+        let generation = self.slot(fd).map_or(NonZeroU32::MIN, |s| s.generation);
         syscall::epoll_ctl(
             self.epfd()?,
             sys::EPOLL_CTL_MOD,
@@ -199,8 +215,8 @@ impl Interface for EpollBackend {
     }
 
     fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        if let Some(slot) = self.slot(fd) {
-            slot.bits = 0;
+        if let Ok(i) = usize::try_from(fd) {
+            self.slots.remove(i);
         }
         syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_DEL, fd, 0, 0)
     }
@@ -247,6 +263,29 @@ impl Interface for EpollBackend {
     fn close(&mut self) {
         self.epfd = None;
         self.events = Vec::new();
-        self.slots = Vec::new();
+        self.slots.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The figures of the key map's module docs (src/registry.rs).
+    #[test]
+    fn slot_table_memory() {
+        assert_eq!(core::mem::size_of::<Option<Slot>>(), 12);
+        let mut t: Table<Slot, SLOT_PAGE> = Table::new();
+        for (fd, bytes) in [(19_999, 6_472), (1_000_000, 21_784)] {
+            let slot = Slot {
+                generation: NonZeroU32::MIN,
+                bits: IN,
+                seen: 0,
+            };
+            t.insert(fd, slot);
+            assert_eq!(t.heap_bytes(), bytes, "fd {fd}");
+            t.remove(fd);
+            assert_eq!(t.heap_bytes(), 0, "fd {fd}");
+        }
     }
 }

@@ -105,6 +105,8 @@ mod registry;
 mod select;
 mod selector;
 mod syscall;
+#[cfg(unix)]
+mod table;
 mod timeout;
 
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};

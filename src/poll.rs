@@ -7,6 +7,7 @@ use ioselectors_sys::{pollfd, POLLIN, POLLOUT};
 
 use crate::events::{from_poll_like, to_poll_like};
 use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::table::Table;
 use crate::{syscall, timeout, Events, RawFd, Result};
 
 /// Python's `selectors.PollSelector`, over `poll(2)`. Available on every unix.
@@ -45,12 +46,16 @@ impl<F, D> Default for GenericSelector<PollBackend, F, D> {
 const IN: u32 = POLLIN as u32;
 const OUT: u32 = POLLOUT as u32;
 
+/// Slots per page of the position table: 512 × 8 bytes (an `Option<u32>`) = a 4 KiB page.
+const POSITION_PAGE: usize = 512;
+
 /// The `poll(2)` backend of [`PollSelector`].
 #[derive(Debug, Default)]
 pub struct PollBackend {
     fds: Vec<pollfd>,
-    /// `position[fd]` is the index of `fd`'s entry in `fds`.
-    position: Vec<usize>,
+    /// `position[fd]` is the index of `fd`'s entry in `fds` (a paged table: memory follows
+    /// the registered fds, not the largest one).
+    position: Table<u32, POSITION_PAGE>,
 }
 
 impl Sealed for PollBackend {}
@@ -59,13 +64,26 @@ impl PollBackend {
     pub(crate) const fn new() -> Self {
         PollBackend {
             fds: Vec::new(),
-            position: Vec::new(),
+            position: Table::new(),
         }
     }
 
     fn entry(&mut self, fd: RawFd) -> Option<&mut pollfd> {
         let i = *self.position.get(usize::try_from(fd).ok()?)?;
-        self.fds.get_mut(i).filter(|p| p.fd == fd)
+        self.fds.get_mut(i as usize).filter(|p| p.fd == fd)
+    }
+
+    /// Records `fd` at the end of `fds`.
+    fn push(&mut self, fd: RawFd, index: usize, events: i16) -> Result<()> {
+        // poll(2) takes at most RLIMIT_NOFILE entries, far below u32::MAX.
+        let at = u32::try_from(self.fds.len()).map_err(|_| crate::Error::InvalidFd(fd))?;
+        self.position.insert(index, at);
+        self.fds.push(pollfd {
+            fd,
+            events,
+            revents: 0,
+        });
+        Ok(())
     }
 }
 
@@ -79,16 +97,7 @@ impl Interface for PollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         syscall::check_open(fd)?;
         let index = usize::try_from(fd).map_err(|_| crate::Error::InvalidFd(fd))?;
-        if index >= self.position.len() {
-            self.position.resize(index + 1, usize::MAX);
-        }
-        self.position[index] = self.fds.len();
-        self.fds.push(pollfd {
-            fd,
-            events: poll_bits(events),
-            revents: 0,
-        });
-        Ok(())
+        self.push(fd, index, poll_bits(events))
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
@@ -99,22 +108,24 @@ impl Interface for PollBackend {
     }
 
     fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        let Some(index) = usize::try_from(fd)
+        let Some(i) = usize::try_from(fd)
             .ok()
-            .filter(|&i| i < self.position.len())
+            .and_then(|index| self.position.remove(index))
         else {
             return Ok(());
         };
-        let i = self.position[index];
+        let i = i as usize;
         if self.fds.get(i).is_some_and(|p| p.fd == fd) {
             self.fds.swap_remove(i);
             if let Some(moved) = self.fds.get(i) {
-                self.position[moved.fd as usize] = i;
+                if let Some(at) = self.position.get_mut(moved.fd as usize) {
+                    *at = i as u32;
+                }
             }
-        }
-        self.position[index] = usize::MAX;
-        while self.position.last() == Some(&usize::MAX) {
-            self.position.pop();
+            // Give memory back once the array is at most a quarter full.
+            if self.fds.len() <= self.fds.capacity() / 4 {
+                self.fds.shrink_to(self.fds.len() * 2);
+            }
         }
         Ok(())
     }
@@ -153,16 +164,7 @@ mod tests {
         // fds 0..=2 are open in any test process (stdin/stdout/stderr may be closed under some
         // harnesses, so insert directly).
         for fd in [2, 0, 1] {
-            let i = fd as usize;
-            if i >= b.position.len() {
-                b.position.resize(i + 1, usize::MAX);
-            }
-            b.position[i] = b.fds.len();
-            b.fds.push(pollfd {
-                fd,
-                events: POLLIN,
-                revents: 0,
-            });
+            b.push(fd, fd as usize, POLLIN).unwrap();
         }
         b.remove(2, Events::READ).unwrap();
         assert_eq!(b.fds.len(), 2);
@@ -173,6 +175,18 @@ mod tests {
         assert_eq!(b.entry(1).map(|p| p.events), Some(POLLOUT));
         b.remove(1, Events::WRITE).unwrap();
         b.remove(0, Events::READ).unwrap();
-        assert!(b.fds.is_empty() && b.position.is_empty());
+        assert!(b.fds.is_empty() && b.position.heap_bytes() == 0);
+    }
+
+    /// The figures of the key map's module docs (src/registry.rs).
+    #[test]
+    fn position_table_memory() {
+        let mut t: Table<u32, POSITION_PAGE> = Table::new();
+        for (fd, bytes) in [(19_999, 4_424), (1_000_000, 19_736)] {
+            t.insert(fd, 0);
+            assert_eq!(t.heap_bytes(), bytes, "fd {fd}");
+            t.remove(fd);
+            assert_eq!(t.heap_bytes(), 0, "fd {fd}");
+        }
     }
 }

@@ -119,6 +119,21 @@ impl Interface for SelectBackend {
             self.readers.pop();
             self.writers.pop();
         }
+        // Give the memory back once the sets are at most a quarter of their capacity (the
+        // hysteresis keeps a top fd that comes and goes from reallocating each time); the
+        // buffers handed to the kernel follow at the next wait.
+        let len = self.readers.len();
+        if len <= self.readers.capacity() / 4 {
+            for set in [
+                &mut self.readers,
+                &mut self.writers,
+                &mut self.read_out,
+                &mut self.write_out,
+            ] {
+                set.truncate(len);
+                set.shrink_to(len * 2);
+            }
+        }
         self.max_fd = match self.readers.len().checked_sub(1) {
             None => -1,
             Some(last) => {

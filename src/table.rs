@@ -1,0 +1,194 @@
+//! [`Table`]: a map from small non-negative integers (fd numbers) to values, as fast as a `Vec`
+//! indexed by fd for lookups, but whose memory follows what is stored rather than the largest
+//! number ever stored.
+//!
+//! Two levels: a top-level `Vec` of optional pages, indexed by `i / N`, and pages of `N` slots
+//! (`N` a power of two), indexed by `i % N`. A lookup is two dependent loads and two bounds
+//! checks, O(1). A page is allocated when the first slot in it is filled and freed when its last
+//! slot is emptied; the top-level `Vec` is truncated to its last page and its capacity given back
+//! once it is at most a quarter used (the hysteresis keeps a number that comes and goes at the
+//! edge from reallocating it each time).
+//!
+//! Memory for values stored at numbers up to `max`: `8 · (max / N + 1)` bytes of top level plus
+//! `size_of::<Option<T>>() · N` bytes (and a word of header) per page holding at least one value.
+//! The figures for each table are in the docs of [`Registry`](crate::registry).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// A page: `N` slots and the number of them that hold a value.
+struct Page<T, const N: usize> {
+    used: usize,
+    slots: [Option<T>; N],
+}
+
+/// A two-level table of `Option<T>` indexed by `usize`, with pages of `N` slots.
+pub(crate) struct Table<T, const N: usize> {
+    pages: Vec<Option<Box<Page<T, N>>>>,
+}
+
+impl<T, const N: usize> Table<T, N> {
+    const SHIFT: u32 = {
+        assert!(N.is_power_of_two());
+        N.trailing_zeros()
+    };
+
+    pub(crate) const fn new() -> Self {
+        Table { pages: Vec::new() }
+    }
+
+    #[inline]
+    fn split(i: usize) -> (usize, usize) {
+        (i >> Self::SHIFT, i & (N - 1))
+    }
+
+    /// The value at `i`, if any.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        let (p, s) = Self::split(i);
+        self.pages.get(p)?.as_deref()?.slots[s].as_ref()
+    }
+
+    /// The value at `i`, if any, mutably.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        let (p, s) = Self::split(i);
+        self.pages.get_mut(p)?.as_deref_mut()?.slots[s].as_mut()
+    }
+
+    /// Stores `value` at `i`, replacing any value there, and returns it.
+    pub(crate) fn insert(&mut self, i: usize, value: T) -> &mut T {
+        let (p, s) = Self::split(i);
+        if p >= self.pages.len() {
+            self.pages.resize_with(p + 1, || None);
+        }
+        let page = self.pages[p].get_or_insert_with(|| {
+            Box::new(Page {
+                used: 0,
+                slots: core::array::from_fn(|_| None),
+            })
+        });
+        let slot = &mut page.slots[s];
+        if slot.is_none() {
+            page.used += 1;
+        }
+        slot.insert(value)
+    }
+
+    /// Takes the value at `i` out, freeing its page if that was the page's last value.
+    pub(crate) fn remove(&mut self, i: usize) -> Option<T> {
+        let (p, s) = Self::split(i);
+        let page = self.pages.get_mut(p)?.as_deref_mut()?;
+        let value = page.slots[s].take()?;
+        page.used -= 1;
+        if page.used == 0 {
+            self.pages[p] = None;
+            while let Some(None) = self.pages.last() {
+                self.pages.pop();
+            }
+            if self.pages.len() <= self.pages.capacity() / 4 {
+                self.pages.shrink_to(self.pages.len() * 2);
+            }
+        }
+        Some(value)
+    }
+
+    /// Drops every value and frees every page.
+    pub(crate) fn clear(&mut self) {
+        self.pages = Vec::new();
+    }
+
+    /// `(i, &value)` in ascending `i`.
+    pub(crate) fn iter(&self) -> Iter<'_, T, N> {
+        Iter {
+            pages: self.pages.iter().enumerate(),
+            page: None,
+        }
+    }
+
+    /// The bytes this table has allocated (top level and pages), for tests and docs.
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.pages.capacity() * core::mem::size_of::<Option<Box<Page<T, N>>>>()
+            + self.pages.iter().flatten().count() * core::mem::size_of::<Page<T, N>>()
+    }
+}
+
+impl<T, const N: usize> Default for Table<T, N> {
+    fn default() -> Self {
+        Table::new()
+    }
+}
+
+impl<T, const N: usize> core::fmt::Debug for Table<T, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Table")
+            .field("pages", &self.pages.iter().flatten().count())
+            .finish()
+    }
+}
+
+/// Iterator over a [`Table`]'s values in ascending index order.
+pub(crate) struct Iter<'a, T, const N: usize> {
+    pages: core::iter::Enumerate<core::slice::Iter<'a, Option<Box<Page<T, N>>>>>,
+    /// The page being walked: its first index and its slots.
+    page: Option<(
+        usize,
+        core::iter::Enumerate<core::slice::Iter<'a, Option<T>>>,
+    )>,
+}
+
+impl<'a, T, const N: usize> Iterator for Iter<'a, T, N> {
+    type Item = (usize, &'a T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((base, slots)) = &mut self.page {
+                let base = *base;
+                if let Some(found) = slots.find_map(|(s, v)| Some((base + s, v.as_ref()?))) {
+                    return Some(found);
+                }
+            }
+            let (p, page) = self
+                .pages
+                .find_map(|(p, page)| Some((p, page.as_deref()?)))?;
+            self.page = Some((p << Table::<T, N>::SHIFT, page.slots.iter().enumerate()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn pages_come_and_go() {
+        let mut t: Table<u32, 64> = Table::new();
+        assert_eq!(t.heap_bytes(), 0);
+        *t.insert(1000, 1) += 1;
+        t.insert(3, 3);
+        t.insert(65, 65);
+        assert_eq!(t.get(1000), Some(&2));
+        assert_eq!(t.get(999), None);
+        assert_eq!(t.get(5000), None);
+        assert_eq!(t.get(usize::MAX), None);
+        *t.get_mut(3).unwrap() = 30;
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            vec![(3, &30), (65, &65), (1000, &2)]
+        );
+        assert_eq!(t.pages.iter().flatten().count(), 3);
+        assert_eq!(t.remove(1000), Some(2));
+        assert_eq!(t.remove(1000), None);
+        assert_eq!(t.pages.len(), 2, "trailing empty pages are dropped");
+        assert!(t.pages.capacity() <= 4, "and the top level shrinks");
+        t.remove(3);
+        t.remove(65);
+        assert_eq!(t.heap_bytes(), 0, "nothing left once empty");
+        assert_eq!(t.iter().count(), 0);
+        t.insert(7, 7);
+        t.clear();
+        assert_eq!(t.get(7), None);
+    }
+}

@@ -98,10 +98,10 @@ pub struct EpollBackend {
     /// `slots[fd]`: the registered fds (a paged table: memory follows the registered fds, not
     /// the largest one).
     slots: Table<Slot, SLOT_PAGE>,
-    /// The generation of the last `add` (wrapping, skipping 0): a ghost's generation matches a
-    /// registration of its number only if exactly a multiple of 2^32 - 1 registrations were
-    /// made in between.
-    generation: NonZeroU32,
+    /// The generation of the last `add` (0 before the first; wrapping, skipping 0): a ghost's
+    /// generation matches a later registration of its number only if a multiple of 2^32 - 1
+    /// registrations were made in between.
+    generation: u32,
     /// Counts `wait` calls, for [`Slot::seen`] (wrapping: once every 2^32 waits a stale mark
     /// may match, which costs one needless rebuild).
     round: u32,
@@ -115,7 +115,7 @@ impl EpollBackend {
             epfd: Some(syscall::epoll_create()?),
             events: Vec::new(),
             slots: Table::new(),
-            generation: NonZeroU32::MIN,
+            generation: 0,
             round: 0,
         })
     }
@@ -181,10 +181,11 @@ impl EpollBackend {
 impl Interface for EpollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         let bits = to_poll_like(events, IN, OUT);
-        let generation = self.generation.checked_add(1).unwrap_or(NonZeroU32::MIN);
+        let generation =
+            NonZeroU32::new(self.generation.wrapping_add(1)).unwrap_or(NonZeroU32::MIN);
         let epfd = self.epfd()?;
         syscall::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, fd, bits, tag(fd, generation))?;
-        self.generation = generation;
+        self.generation = generation.get();
         // The kernel took it, so fd is open: non-negative, and below the fd limit.
         let i = usize::try_from(fd).map_err(|_| Error::InvalidFd(fd))?;
         self.slots.insert(

@@ -462,7 +462,8 @@ fn select_events(f: Flags, requested: Events) -> Events {
 }
 
 /// An epoll interest-list entry: the kernel keys it by (open file description, fd number).
-/// `generation` is the selector's tag in the user data (bumped per fd by each registration).
+/// `generation` is the selector's tag in the user data (the selector's count of registrations
+/// the kernel accepted, when this one was made).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Item {
     ofd: usize,
@@ -480,6 +481,8 @@ struct Model {
     kernel: Vec<Item>,
     /// epoll: the generation of each fd's latest registration.
     generations: BTreeMap<RawFd, u32>,
+    /// epoll: the registrations the kernel accepted so far (the last generation handed out).
+    added: u32,
 }
 
 /// A predicted `select(0)` result.
@@ -501,6 +504,7 @@ impl Model {
             keys: BTreeMap::new(),
             kernel: Vec::new(),
             generations: BTreeMap::new(),
+            added: 0,
         }
     }
 
@@ -547,9 +551,9 @@ impl Model {
             if self.item(ofd, fd).is_some() {
                 return Err(Error::Os(sys::EEXIST));
             }
-            let generation = self.generations.entry(fd).or_default();
-            *generation = generation.wrapping_add(1);
-            let generation = *generation;
+            self.added += 1;
+            let generation = self.added;
+            self.generations.insert(fd, generation);
             self.kernel.push(Item {
                 ofd,
                 fd,

@@ -14,7 +14,7 @@ use crate::kqueue_logic::{
     self as logic, collect_ready, Action, Changes, Filter, FilterCount, Kev, Receipts,
 };
 use crate::selector::{GenericSelector, Interface, Sealed};
-use crate::syscall::{self, OwnedFd};
+use crate::syscall::{self, KeventList, OwnedFd};
 use crate::{timeout, Error, Events, RawFd, Result};
 
 // The logic module mirrors these values so that it builds without the sys crate's kqueue items.
@@ -95,7 +95,7 @@ impl<F, D> GenericSelector<KqueueBackend, F, D> {
 pub struct KqueueBackend {
     kq: Option<OwnedFd>,
     /// Returned entries (receipts or events), reused between calls.
-    events: Vec<kevent>,
+    events: KeventList,
     /// Filters registered, which sizes the event list.
     filters: FilterCount,
 }
@@ -147,7 +147,7 @@ impl KqueueBackend {
     pub(crate) fn new() -> Result<Self> {
         Ok(KqueueBackend {
             kq: Some(syscall::kqueue()?),
-            events: Vec::new(),
+            events: KeventList::new(),
             filters: FilterCount::default(),
         })
     }
@@ -192,6 +192,7 @@ impl KqueueBackend {
         let mut out = [Kev::NONE; 2];
         let receipts = self
             .events
+            .as_slice()
             .iter()
             .map(from_kevent)
             .filter(|k| k.flags & logic::EV_ERROR != 0);
@@ -245,13 +246,13 @@ impl Interface for KqueueBackend {
         self.events.reserve(self.filters.max_events());
         let ts = timeout.map(timeout::to_timespec);
         syscall::kevent(kq, &[], &mut self.events, ts)?;
-        collect_ready(self.events.iter().map(from_kevent), ready);
+        collect_ready(self.events.as_slice().iter().map(from_kevent), ready);
         Ok(())
     }
 
     fn close(&mut self) {
         self.kq = None;
-        self.events = Vec::new();
+        self.events = KeventList::new();
         self.filters = FilterCount::default();
     }
 }

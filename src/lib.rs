@@ -131,6 +131,34 @@ pub use registry::{Keys, SelectorMap};
 pub use select::{SelectBackend, SelectSelector};
 pub use selector::{BaseSelector, GenericSelector, Ready, Rejected};
 
+// Every selector type is `Send + Sync` whenever its file objects and data are, on every target
+// where it exists (kqueue's event buffer once made `KqueueSelector` and `DefaultSelector`
+// neither, on macOS and the BSDs only). Checked by every build of the library, so
+// `.ci/cross-check` (eleven targets) and `.ci/windows` check it everywhere; tests/send_sync.rs
+// also moves and shares selectors across threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    #[allow(dead_code)]
+    const fn selectors<F: Send + Sync, D: Send + Sync>() {
+        send_sync::<SelectSelector<F, D>>();
+        send_sync::<DefaultSelector<F, D>>();
+        #[cfg(unix)]
+        send_sync::<PollSelector<F, D>>();
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+        send_sync::<EpollSelector<F, D>>();
+        #[cfg(any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        ))]
+        send_sync::<KqueueSelector<F, D>>();
+        #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+        send_sync::<DevpollSelector<F, D>>();
+    }
+};
+
 /// A file descriptor: what [`FileObj::fileno`] returns (`int` on unix).
 #[cfg(unix)]
 pub type RawFd = core::ffi::c_int;

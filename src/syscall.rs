@@ -385,6 +385,72 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
     Ok(kq)
 }
 
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+/// A reusable buffer of `struct kevent`s: the entries `kevent()` returns, read back through
+/// [`as_slice`](Self::as_slice).
+///
+/// It exists to be `Send` and `Sync`: `struct kevent` has a `udata: *mut c_void` field, which
+/// makes a bare `Vec<kevent>` neither, and with it `KqueueSelector` and `DefaultSelector` on
+/// macOS and the BSDs (while every other backend's buffers are plain integers).
+#[derive(Debug, Default)]
+pub(crate) struct KeventList(alloc::vec::Vec<sys::kevent>);
+
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+// SAFETY: the only field that is not Send is `udata`, a pointer this crate never dereferences
+// and never sets to anything but null (kqueue.rs builds every change with a null udata, and the
+// kernel copies a change's udata back unchanged into the entries it returns). The buffer owns
+// its entries (no aliasing), so moving it to another thread moves plain integers and null
+// pointers.
+unsafe impl Send for KeventList {}
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+// SAFETY: as for Send: shared access only reads integers and null `udata` pointers, never
+// dereferenced; mutation needs `&mut`.
+unsafe impl Sync for KeventList {}
+
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+impl KeventList {
+    pub(crate) const fn new() -> Self {
+        KeventList(alloc::vec::Vec::new())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Room for at least `n` more entries (the `nevents` of the next [`kevent`] call).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.0.reserve(n);
+    }
+
+    pub(crate) fn as_slice(&self) -> &[sys::kevent] {
+        &self.0
+    }
+}
+
 /// `kevent(kq, changes, events' spare capacity, timeout)`: submit `changes`, then append the
 /// returned entries to `events` (at most its spare capacity, which is grown to at least one
 /// slot, since `nevents == 0` makes `kevent` ignore the timeout, bpo-29255). A `None` timeout
@@ -399,9 +465,10 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
 pub(crate) fn kevent(
     kq: &OwnedFd,
     changes: &[sys::kevent],
-    events: &mut alloc::vec::Vec<sys::kevent>,
+    events: &mut KeventList,
     timeout: Option<sys::timespec>,
 ) -> Result<usize> {
+    let events = &mut events.0;
     if events.capacity() == events.len() {
         events.reserve(1);
     }

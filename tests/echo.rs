@@ -4,7 +4,7 @@
 //!
 //! `cargo test` builds the examples into `target/<profile>/examples/` before running the tests;
 //! `cargo test --test echo` alone does not, so build them first (`cargo build --examples`).
-//! Missing binaries make the tests skip with a message; binaries older than their sources
+//! Missing binaries make the tests skip with a message (fail under `CI=true`); binaries older than their sources
 //! make them fail, so that a stale server is never what passes.
 #![cfg(any(unix, windows))]
 
@@ -42,10 +42,16 @@ fn example(name: &str) -> Option<PathBuf> {
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !path.exists() {
-        eprintln!(
-            "SKIP: {} not built; run `cargo test` (which builds the examples) or `cargo build --examples` first",
+        let why = format!(
+            "{} not built; run `cargo test` (which builds the examples) or `cargo build --examples` first",
             path.display()
         );
+        // Under CI a test that cannot run fails.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: {why}"
+        );
+        println!("SKIPPED: {why}");
         return None;
     }
     // Stale when a source cargo recorded for it (its dep-info file) changed after it was built.
@@ -284,6 +290,12 @@ fn quiet_server_prints_only_the_listening_line() {
 /// A client that sends 32 MiB before it reads anything: the server's echo fills the socket
 /// buffers, so its writes come back short and it must keep the rest, switch to EVENT_WRITE,
 /// and stop reading until it has drained them. Every byte must come back, in order.
+///
+/// The client reads nothing until the server has said that a write came back short (its first
+/// "bytes pending" line): then the partial write has happened, however slow the server is (under
+/// an emulator, or on a busy machine). 32 MiB is far more than the client's receive buffer and
+/// the server's send buffer hold (Linux caps them at `tcp_rmem`/`tcp_wmem`'s maximum, 6 and
+/// 4 MiB by default), so the server must reach that line while the client does not read.
 #[test]
 fn partial_writes_are_kept_and_drained() {
     let Some(server_bin) = example("echo_server") else {
@@ -295,10 +307,12 @@ fn partial_writes_are_kept_and_drained() {
         let server = Server::start(&server_bin, &["--backend", backend, "--exit-after", "1"]);
         let stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
         stream.set_read_timeout(Some(DEADLINE)).unwrap();
-        stream.set_write_timeout(Some(DEADLINE)).unwrap();
+        // The writer blocks until the client reads, which waits for the server: allow both.
+        stream.set_write_timeout(Some(2 * DEADLINE)).unwrap();
         let written = AtomicUsize::new(0);
         let mut echo = vec![0u8; SIZE];
-        let (sent, stalled_at) = thread::scope(|s| {
+        let mut seen = Vec::new();
+        let (sent, written_then) = thread::scope(|s| {
             let writer = s.spawn(|| {
                 for chunk in data.chunks(64 << 10) {
                     (&stream).write_all(chunk)?;
@@ -306,21 +320,29 @@ fn partial_writes_are_kept_and_drained() {
                 }
                 Ok::<(), std::io::Error>(())
             });
-            // Do not read until the writer has made no progress for 300 ms (every buffer
-            // between us and the server is full) or is done.
+            // Read nothing until the server reports its first short write (bounded).
             let start = Instant::now();
-            let mut last = usize::MAX;
-            loop {
-                thread::sleep(Duration::from_millis(300));
-                let now = written.load(Ordering::Relaxed);
-                if now == last || now == SIZE || start.elapsed() > DEADLINE {
-                    break;
+            let pending = loop {
+                let left = DEADLINE.saturating_sub(start.elapsed());
+                match server.stdout.recv_timeout(left) {
+                    Ok(line) => {
+                        let pending = line.contains(" bytes pending to ");
+                        seen.push(line);
+                        if pending {
+                            break true;
+                        }
+                    }
+                    Err(_) => break false,
                 }
-                last = now;
-            }
-            let stalled_at = written.load(Ordering::Relaxed);
+            };
+            let written_then = written.load(Ordering::Relaxed);
+            assert!(
+                pending,
+                "{backend}: no 'bytes pending' line from the server within {DEADLINE:?} \
+                 ({written_then} of {SIZE} bytes written, the client read nothing)"
+            );
             (&stream).read_exact(&mut echo).expect("read the echo");
-            (writer.join().unwrap(), stalled_at)
+            (writer.join().unwrap(), written_then)
         });
         sent.expect("send");
         assert!(
@@ -334,20 +356,21 @@ fn partial_writes_are_kept_and_drained() {
             .expect("EOF from the server");
         assert_eq!(extra.len(), 0, "{backend}: bytes after the echo");
 
-        let (status, lines, err) = server.finish();
+        let (status, rest, err) = server.finish();
         assert_eq!(
             status.code(),
             Some(0),
             "{backend}: server {status}, stderr {err}"
         );
         assert_eq!(err, "", "{backend}: server stderr");
+        let lines: Vec<String> = seen.into_iter().chain(rest).collect();
         let pending = lines
             .iter()
             .filter(|l| l.contains(" bytes pending to "))
             .count();
         eprintln!(
-            "{backend}: the writer stalled after {stalled_at} of {SIZE} bytes; \
-             the server went to EVENT_WRITE {pending} times"
+            "{backend}: {written_then} of {SIZE} bytes written when the server first reported \
+             a short write; it went to EVENT_WRITE {pending} times"
         );
         assert!(pending > 0, "{backend}: no partial write was reported");
         assert_eq!(count(&lines, "closing "), 1, "{backend}");
@@ -408,9 +431,27 @@ fn client_fails_on_a_wrong_echo_and_on_no_server() {
     // A server that echoes the message with its first byte changed.
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
+    // accept() has no timeout: poll a non-blocking listener, so that a client that never
+    // connects (a broken environment) fails this test instead of hanging it.
+    listener.set_nonblocking(true).expect("set_nonblocking");
     let liar = thread::spawn(move || {
-        let (mut conn, _) = listener.accept().expect("accept");
+        let start = Instant::now();
+        let mut conn = loop {
+            match listener.accept() {
+                Ok((conn, _)) => break conn,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    assert!(
+                        start.elapsed() < DEADLINE,
+                        "no client connected in {DEADLINE:?}"
+                    );
+                    thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        conn.set_nonblocking(false).expect("set_nonblocking");
         conn.set_read_timeout(Some(DEADLINE)).unwrap();
+        conn.set_write_timeout(Some(DEADLINE)).unwrap();
         let mut buf = [0u8; 64];
         let n = conn.read(&mut buf).expect("read");
         buf[0] ^= 0x20;
@@ -427,8 +468,9 @@ fn client_fails_on_a_wrong_echo_and_on_no_server() {
             "1",
         ],
     );
-    liar.join().unwrap();
+    let liar = liar.join();
     assert_eq!(status.code(), Some(1), "stdout {out:?} stderr {err:?}");
+    liar.expect("the lying server");
     assert!(err.contains("echo differs at byte 0"), "{err:?}");
     assert!(out.contains("1 of 1 connections failed"), "{out:?}");
 

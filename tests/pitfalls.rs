@@ -233,9 +233,13 @@ macro_rules! pitfall_tests {
         /// shrink again when the high fds are unregistered.
         #[test]
         fn fds_above_fd_setsize() {
+            let name = concat!(module_path!(), "::fds_above_fd_setsize");
+            if skip_select_above_fd_setsize_under_qemu(name, backend(&new::<RawFd, ()>())) {
+                return;
+            }
             in_child(module_path!(), "fds_above_fd_setsize", || {
                 let Some(_restore) = raise_nofile(1600) else {
-                    eprintln!("skipped: RLIMIT_NOFILE cannot be raised to 1600");
+                    cannot_run(name, "RLIMIT_NOFILE cannot be raised to 1600");
                     return;
                 };
                 let (a, b) = pair();
@@ -286,6 +290,10 @@ macro_rules! pitfall_tests {
         /// holds (9 968 under a hard limit of 20 000); skipped below 5 000.
         #[test]
         fn ten_thousand_socketpairs() {
+            let name = concat!(module_path!(), "::ten_thousand_socketpairs");
+            if skip_select_above_fd_setsize_under_qemu(name, backend(&new::<RawFd, ()>())) {
+                return;
+            }
             in_child(module_path!(), "ten_thousand_socketpairs", || {
                 const WANT: usize = 10_000;
                 let (_restore, limit) = match raise_nofile(2 * WANT + 64) {
@@ -297,7 +305,8 @@ macro_rules! pitfall_tests {
                 };
                 let pairs_n = WANT.min(limit.saturating_sub(64) / 2);
                 if pairs_n < 5_000 {
-                    eprintln!("skipped: RLIMIT_NOFILE {limit} holds only {pairs_n} socketpairs");
+                    let why = format!("RLIMIT_NOFILE {limit} holds only {pairs_n} socketpairs");
+                    cannot_run(name, &why);
                     return;
                 }
                 eprintln!("{pairs_n} socketpairs (RLIMIT_NOFILE {limit})");
@@ -305,7 +314,7 @@ macro_rules! pitfall_tests {
                 let pairs = match register_socketpairs(&mut s, pairs_n) {
                     Ok(pairs) => pairs,
                     Err(why) => {
-                        eprintln!("skipped: {why}");
+                        cannot_run(name, &why);
                         return;
                     }
                 };

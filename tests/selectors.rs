@@ -622,6 +622,10 @@ macro_rules! scalable_tests {
             // A scalable implementation should have no problem with more than FD_SETSIZE file
             // descriptors. In a child process: it raises RLIMIT_NOFILE and opens thousands of
             // fds, which would starve the other tests of fds.
+            let name = concat!(module_path!(), "::test_above_fd_setsize");
+            if skip_select_above_fd_setsize_under_qemu(name, backend(&new::<RawFd, ()>())) {
+                return;
+            }
             in_child(module_path!(), "test_above_fd_setsize", || {
                 let (limit, _restore) = raise_nofile_to_hard();
                 // CPython caps at 2**16; 20 000 keeps the test quick (it is not behind a
@@ -632,7 +636,7 @@ macro_rules! scalable_tests {
                 let _socks = match register_socketpairs(&mut s, num_fds / 2) {
                     Ok(socks) => socks,
                     Err(why) => {
-                        eprintln!("skipped test_above_fd_setsize: {why}");
+                        cannot_run(name, &why);
                         return;
                     }
                 };
@@ -669,7 +673,10 @@ mod select {
             || {
                 let fd = ioselectors::sys::FD_SETSIZE as RawFd;
                 let Some(_restore) = raise_nofile(fd as usize + 16) else {
-                    eprintln!("skipped: RLIMIT_NOFILE cannot be raised above FD_SETSIZE");
+                    cannot_run(
+                        concat!(module_path!(), "::register_above_fd_setsize_is_invalid_fd"),
+                        "RLIMIT_NOFILE cannot be raised above FD_SETSIZE",
+                    );
                     return;
                 };
                 // This child has far fewer fds open, so the number FD_SETSIZE is free and ours.

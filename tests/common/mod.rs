@@ -340,6 +340,46 @@ pub fn register_socketpairs<S: BaseSelector<RawFd, ()>>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tests that cannot run here
+
+/// Whether this is a CI run (`CI=true`, as `.ci/run` is run), where a test that cannot run
+/// must fail instead of skipping.
+pub fn under_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// A test that cannot run in this environment (for example an `RLIMIT_NOFILE` too low for it):
+/// under `CI=true` the test fails; otherwise it prints `SKIPPED: <test>: <why>` and the caller
+/// returns.
+pub fn cannot_run(test: &str, why: &str) {
+    assert!(!under_ci(), "{test} cannot run here, and CI=true: {why}");
+    println!("SKIPPED: {test}: {why}");
+}
+
+/// The one thing an emulator may skip, and why (reproduced without this crate by
+/// `.ci/qemu-select.c`, which `.ci/linux-arches` runs under each qemu before the tests).
+pub const QEMU_SELECT_ABOVE_FD_SETSIZE: &str = "qemu-user's select() emulation aborts on an fd >= \
+    1024 (\"bit out of range 0 - FD_SETSIZE on fd_set\", then a qemu assertion), see .ci/qemu-select.c";
+
+/// Whether a test that hands fds >= `FD_SETSIZE` to `select(2)` on `backend` must be skipped
+/// because it runs under qemu-user (`IOSELECTORS_EMULATOR=qemu-user`, set by
+/// `.ci/linux-arches` only). Prints `SKIPPED: <test>: <reason>` when it does. This is the only
+/// emulator-specific skip in the test suite.
+pub fn skip_select_above_fd_setsize_under_qemu(test: &str, backend: Backend) -> bool {
+    if backend != Backend::Select {
+        return false;
+    }
+    match std::env::var("IOSELECTORS_EMULATOR").as_deref() {
+        Ok("qemu-user") => {
+            println!("SKIPPED: {test}: {QEMU_SELECT_ABOVE_FD_SETSIZE}");
+            true
+        }
+        Ok("") | Err(_) => false,
+        Ok(other) => panic!("IOSELECTORS_EMULATOR={other}: only qemu-user is known"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Child processes
 
 /// Set in a child process to the test it runs.

@@ -457,6 +457,72 @@ fn more_sockets_than_fd_setsize() {
     assert_eq!(ready.len(), PAIRS + 1);
 }
 
+/// Well past CPython's fixed 512-socket sets: 1 000 loopback pairs (2 000 sockets) registered
+/// at once. Every writer is reported writable, and after a chosen set of writers has sent a
+/// byte, exactly their readers, spread over the whole range, are reported readable (nothing
+/// else, in every `select`, until all of them are).
+#[test]
+fn a_thousand_socket_pairs() {
+    let _serial = serial();
+    const PAIRS: usize = 1_000;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut writers: SelectSelector<RawFd, usize> = SelectSelector::new();
+    let mut readers: SelectSelector<RawFd, usize> = SelectSelector::new();
+    let mut pairs = Vec::with_capacity(PAIRS);
+    for i in 0..PAIRS {
+        let a = TcpStream::connect(addr).unwrap();
+        let (b, _) = listener.accept().unwrap();
+        writers.register(fd(&a), EVENT_WRITE, i).unwrap();
+        readers.register(fd(&b), EVENT_READ, i).unwrap();
+        pairs.push((a, b));
+    }
+    assert_eq!(writers.get_map().unwrap().len(), PAIRS);
+    assert_eq!(readers.get_map().unwrap().len(), PAIRS);
+
+    let ready = writers.select(SECOND).unwrap();
+    assert!(ready.iter().all(|(_, ev)| *ev == EVENT_WRITE));
+    let mut writable: Vec<usize> = ready.iter().map(|(k, _)| k.data).collect();
+    writable.sort();
+    assert_eq!(writable, (0..PAIRS).collect::<Vec<_>>());
+    assert!(readers.select(Some(Duration::ZERO)).unwrap().is_empty());
+
+    // The first and last pairs, both sides of 64 and 512, and a stride through the rest.
+    let mut chosen: Vec<usize> = [0, 63, 64, 511, 512, 513, 998, 999]
+        .into_iter()
+        .chain((7..PAIRS).step_by(97))
+        .collect();
+    chosen.sort();
+    chosen.dedup();
+    for &i in &chosen {
+        (&pairs[i].0).write_all(b"x").unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = readers.select(SECOND).unwrap();
+        assert!(ready.iter().all(|(_, ev)| *ev == EVENT_READ));
+        let mut readable: Vec<usize> = ready.iter().map(|(k, _)| k.data).collect();
+        readable.sort();
+        assert!(
+            readable.iter().all(|i| chosen.contains(i)),
+            "reported readable without data: {readable:?}"
+        );
+        if readable == chosen {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 10 s only {readable:?} of {chosen:?} are readable"
+        );
+    }
+    // Drained, nothing is readable again.
+    for &i in &chosen {
+        let mut byte = [0u8; 1];
+        (&pairs[i].1).read_exact(&mut byte).unwrap();
+    }
+    assert!(readers.select(Some(Duration::ZERO)).unwrap().is_empty());
+}
+
 /// Minimal winsock declarations for a non-blocking connect, which std cannot do.
 mod raw {
     pub const AF_INET: i32 = 2;

@@ -6,17 +6,11 @@ use core::fmt;
 use core::sync::atomic::{AtomicU8, Ordering};
 use core::time::Duration;
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 use crate::devpoll::DevpollBackend;
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 use crate::epoll::EpollBackend;
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 use crate::kqueue::KqueueBackend;
 #[cfg(unix)]
 use crate::poll::PollBackend;
@@ -91,19 +85,9 @@ impl Backend {
     /// Whether this build has the interface at all (it may still fail at run time).
     pub const fn is_compiled(self) -> bool {
         match self {
-            Backend::Epoll => cfg!(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "illumos"
-            )),
-            Backend::Kqueue => cfg!(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            )),
-            Backend::Devpoll => cfg!(any(target_os = "illumos", target_os = "solaris")),
+            Backend::Epoll => cfg!(ioselectors_epoll),
+            Backend::Kqueue => cfg!(ioselectors_kqueue),
+            Backend::Devpoll => cfg!(ioselectors_devpoll),
             Backend::Poll => cfg!(unix),
             Backend::Select => true,
         }
@@ -124,19 +108,13 @@ impl fmt::Display for Backend {
 #[derive(Debug)]
 pub enum DefaultBackend {
     /// `kqueue(2)`.
-    #[cfg(any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(ioselectors_kqueue)]
     Kqueue(KqueueBackend),
     /// `epoll(7)`.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+    #[cfg(ioselectors_epoll)]
     Epoll(EpollBackend),
     /// Solaris `/dev/poll`.
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(ioselectors_devpoll)]
     Devpoll(DevpollBackend),
     /// `poll(2)`.
     #[cfg(unix)]
@@ -150,17 +128,11 @@ impl Sealed for DefaultBackend {}
 macro_rules! dispatch {
     ($self:expr, $b:ident => $e:expr) => {
         match $self {
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(ioselectors_kqueue)]
             DefaultBackend::Kqueue($b) => $e,
-            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            #[cfg(ioselectors_devpoll)]
             DefaultBackend::Devpoll($b) => $e,
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             DefaultBackend::Epoll($b) => $e,
             #[cfg(unix)]
             DefaultBackend::Poll($b) => $e,
@@ -195,17 +167,11 @@ impl Interface for DefaultBackend {
 impl DefaultBackend {
     fn open(kind: Backend) -> Result<DefaultBackend> {
         match kind {
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(ioselectors_kqueue)]
             Backend::Kqueue => Ok(DefaultBackend::Kqueue(KqueueBackend::new()?)),
-            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            #[cfg(ioselectors_devpoll)]
             Backend::Devpoll => Ok(DefaultBackend::Devpoll(DevpollBackend::new()?)),
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
             #[cfg(unix)]
             Backend::Poll => Ok(DefaultBackend::Poll(PollBackend::new())),
@@ -216,17 +182,11 @@ impl DefaultBackend {
 
     fn kind(&self) -> Backend {
         match self {
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(ioselectors_kqueue)]
             DefaultBackend::Kqueue(_) => Backend::Kqueue,
-            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            #[cfg(ioselectors_devpoll)]
             DefaultBackend::Devpoll(_) => Backend::Devpoll,
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             DefaultBackend::Epoll(_) => Backend::Epoll,
             #[cfg(unix)]
             DefaultBackend::Poll(_) => Backend::Poll,
@@ -309,17 +269,11 @@ impl<F, D> GenericSelector<DefaultBackend, F, D> {
             return None;
         }
         match &self.backend {
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(ioselectors_kqueue)]
             DefaultBackend::Kqueue(b) => b.fileno(),
-            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            #[cfg(ioselectors_devpoll)]
             DefaultBackend::Devpoll(b) => b.fileno(),
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             DefaultBackend::Epoll(b) => b.fileno(),
             _ => None,
         }

@@ -41,7 +41,7 @@ const _: () = assert!(sys::POLLREMOVE == logic::POLLREMOVE);
 /// registered fds, which is all `DP_POLL` can return.
 ///
 /// ```
-/// # #[cfg(any(target_os = "illumos", target_os = "solaris"))] {
+/// # #[cfg(ioselectors_devpoll)] {
 /// use ioselectors::{BaseSelector, DevpollSelector};
 /// let mut sel: DevpollSelector = DevpollSelector::new()?;
 /// assert!(sel.fileno()? >= 0);

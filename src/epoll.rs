@@ -34,7 +34,7 @@ use crate::{timeout, Error, Events, RawFd, Result};
 /// Timeouts are rounded up to the millisecond.
 ///
 /// ```
-/// # #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))] {
+/// # #[cfg(ioselectors_epoll)] {
 /// use ioselectors::{BaseSelector, EpollSelector};
 /// let mut sel: EpollSelector = EpollSelector::new()?;
 /// assert!(sel.fileno()? >= 0);

@@ -57,8 +57,7 @@ const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF
 /// undone.
 ///
 /// ```
-/// # #[cfg(any(target_vendor = "apple", target_os = "freebsd", target_os = "netbsd",
-/// #           target_os = "openbsd", target_os = "dragonfly"))] {
+/// # #[cfg(ioselectors_kqueue)] {
 /// use ioselectors::{BaseSelector, KqueueSelector};
 /// let mut sel: KqueueSelector = KqueueSelector::new()?;
 /// assert!(sel.fileno()? >= 0);

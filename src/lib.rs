@@ -71,31 +71,18 @@ extern crate std;
 pub use ioselectors_sys as sys;
 
 mod default;
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 mod devpoll;
-#[cfg(any(all(test, unix), target_os = "illumos", target_os = "solaris"))]
+#[cfg(any(all(test, unix), ioselectors_devpoll))]
 mod devpoll_logic;
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 mod epoll;
 mod error;
 mod events;
 mod key;
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 mod kqueue;
-#[cfg(any(
-    all(test, unix),
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(any(all(test, unix), ioselectors_kqueue))]
 mod kqueue_logic;
 #[cfg(unix)]
 mod poll;
@@ -110,20 +97,14 @@ mod table;
 mod timeout;
 
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 pub use devpoll::{DevpollBackend, DevpollSelector};
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub use epoll::{EpollBackend, EpollSelector};
 pub use error::{Error, Result};
 pub use events::{Events, EVENT_READ, EVENT_WRITE};
 pub use key::{FileObj, SelectorKey};
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 pub use kqueue::{KqueueBackend, KqueueSelector};
 #[cfg(unix)]
 pub use poll::{PollBackend, PollSelector};

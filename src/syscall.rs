@@ -3,12 +3,7 @@
 //! [`Error::Os`] with the thread's `errno` (the one place errno is read).
 #![allow(unsafe_code)]
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "illumos",
-    windows
-))]
+#[cfg(any(ioselectors_epoll, windows))]
 use alloc::vec::Vec;
 use core::ffi::c_int;
 use core::time::Duration;
@@ -308,7 +303,7 @@ pub(crate) fn select(
 }
 
 /// `epoll_create1(EPOLL_CLOEXEC)`.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub(crate) fn epoll_create() -> Result<OwnedFd> {
     // SAFETY: epoll_create1 takes a flag word and returns a new fd or -1.
     let fd = cvt(unsafe { sys::epoll_create1(sys::EPOLL_CLOEXEC) })?;
@@ -317,7 +312,7 @@ pub(crate) fn epoll_create() -> Result<OwnedFd> {
 
 /// `epoll_ctl(epfd, op, fd, {events, u64: data})`: the user data is a plain integer (the
 /// backend's fd and generation tag), so no pointer is ever handed to the kernel to keep.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub(crate) fn epoll_ctl(
     epfd: &OwnedFd,
     op: c_int,
@@ -336,7 +331,7 @@ pub(crate) fn epoll_ctl(
 /// target declares `dup3`). `dst`'s previous description loses this reference (closed if it
 /// was the last). A concurrent `fork`+`exec` between the two calls inherits the number, as
 /// with `kqueue()`. `src` stays open; the caller drops it.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub(crate) fn dup_over(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
     // SAFETY: both fds are owned by OwnedFds, so neither number belongs to anyone else:
     // dup2 atomically replaces only the number dst owns, which dst keeps owning (and closes
@@ -348,7 +343,7 @@ pub(crate) fn dup_over(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
 
 /// `epoll_wait(epfd, buf, max, timeout_ms)` into `buf`'s storage, reused between calls: `buf`
 /// is cleared, grown to hold `max` events if needed, and holds the returned events.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub(crate) fn epoll_wait(
     epfd: &OwnedFd,
     buf: &mut Vec<sys::epoll_event>,
@@ -370,13 +365,7 @@ pub(crate) fn epoll_wait(
 /// `kqueue()`, then `fcntl(F_SETFD, FD_CLOEXEC)`: kqueue(2) has no close-on-exec flag, so
 /// there is a window in which a concurrent `fork`+`exec` in another thread inherits the fd (as
 /// with mio and CPython). If the `fcntl` fails the kqueue is closed and the error returned.
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 pub(crate) fn kqueue() -> Result<OwnedFd> {
     // SAFETY: kqueue() takes no argument and returns a new fd or -1.
     let kq = OwnedFd(cvt(unsafe { sys::kqueue() })?);
@@ -455,13 +444,7 @@ impl KeventList {
 /// returned entries to `events` (at most its spare capacity, which is grown to at least one
 /// slot, since `nevents == 0` makes `kevent` ignore the timeout, bpo-29255). A `None` timeout
 /// blocks. Returns the number of entries appended.
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 pub(crate) fn kevent(
     kq: &OwnedFd,
     changes: &[sys::kevent],
@@ -507,7 +490,7 @@ pub(crate) fn kevent(
 }
 
 /// `open("/dev/poll", O_RDWR | O_CLOEXEC)`.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 pub(crate) fn open_devpoll() -> Result<OwnedFd> {
     let path = c"/dev/poll";
     // SAFETY: path is a NUL-terminated string that outlives the call; without O_CREAT, open
@@ -518,7 +501,7 @@ pub(crate) fn open_devpoll() -> Result<OwnedFd> {
 
 /// `write(dp, records)`: hand `pollfd` records to `/dev/poll` (poll(4D)), all of them,
 /// retrying on `EINTR` (which applied none of them) and after a short write.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()> {
     let size = core::mem::size_of_val(records);
     let base = records.as_ptr().cast::<u8>();
@@ -547,7 +530,7 @@ pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()>
 /// `ioctl(dp, DP_POLL, {buf's capacity, timeout_ms})` into `buf`'s storage, reused between
 /// calls: `buf` is cleared, grown to hold `max` records (at least 1) if needed, and holds the
 /// ready records on return.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 pub(crate) fn dp_poll(
     dp: &OwnedFd,
     buf: &mut alloc::vec::Vec<sys::pollfd>,

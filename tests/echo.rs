@@ -25,7 +25,7 @@ const BACKENDS: &[&str] = &[
     "select",
     #[cfg(unix)]
     "poll",
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ioselectors_epoll)]
     "epoll",
     "default",
 ];

@@ -704,7 +704,7 @@ mod poll {
     scalable_tests!();
 }
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 mod epoll {
     use super::*;
     use std::fs::File;
@@ -783,13 +783,7 @@ mod default {
         let s: Sel<RawFd, ()> = new();
         let expected = if cfg!(any(target_os = "linux", target_os = "android")) {
             Backend::Epoll
-        } else if cfg!(any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        )) {
+        } else if cfg!(ioselectors_kqueue) {
             Backend::Kqueue
         } else if cfg!(target_os = "solaris") {
             Backend::Devpoll
@@ -803,13 +797,7 @@ mod default {
     }
 }
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 mod kqueue {
     use super::*;
 
@@ -821,7 +809,7 @@ mod kqueue {
     scalable_tests!();
 }
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 mod devpoll {
     use super::*;
 

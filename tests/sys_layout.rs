@@ -143,7 +143,7 @@ const _: () = {
     assert!(size_of::<sys::fd_set>() * 8 == sys::FD_SETSIZE);
 };
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 same_struct!(epoll_event { events, u64 });
 
 #[cfg(any(
@@ -209,7 +209,7 @@ same_const!(
     ENOSYS,
 );
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 same_const!(
     EPOLLIN,
     EPOLLPRI,
@@ -232,13 +232,7 @@ same_const!(
     EPOLL_CLOEXEC,
 );
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 same_const!(
     EVFILT_READ,
     EVFILT_WRITE,
@@ -257,7 +251,7 @@ same_const!(
 // (`#define DPIOC (0xD0 << 8)`, `#define DP_POLL (DPIOC | 1)`) and sys/poll.h
 // (`#define POLLREMOVE 0x0800`); `struct dvpoll`'s first three fields are pinned in
 // sys/src/layout.rs.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 const _: () = {
     assert!(sys::DP_POLL == 0xD001);
     assert!(sys::POLLREMOVE == 0x0800);
@@ -305,25 +299,19 @@ same_fn!(__errno_location() -> *mut c_int);
 same_fn!(__errno() -> *mut c_int);
 #[cfg(any(target_os = "freebsd", target_vendor = "apple"))]
 same_fn!(__error() -> *mut c_int);
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 same_fn!(___errno() -> *mut c_int);
 // The portable re-export.
 const _: unsafe extern "C" fn() -> *mut sys::c_int = sys::errno_location;
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 mod epoll_fns {
     same_fn!(epoll_create1(c_int) -> c_int);
     same_fn!(epoll_ctl(c_int, c_int, c_int, *mut epoll_event) -> c_int);
     same_fn!(epoll_wait(c_int, *mut epoll_event, c_int, c_int) -> c_int);
 }
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 mod kqueue_fns {
     /// `kevent()`'s `nchanges`/`nevents` type: `size_t` on NetBSD, `int` elsewhere.
     #[cfg(target_os = "netbsd")]
@@ -430,7 +418,7 @@ fn errno_location_matches_libc() {
     #[cfg(any(target_os = "freebsd", target_vendor = "apple"))]
     // SAFETY: as above.
     let theirs = unsafe { libc::__error() };
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(ioselectors_solarish)]
     // SAFETY: as above.
     let theirs = unsafe { libc::___errno() };
     assert_eq!(ours, theirs);

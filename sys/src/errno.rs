@@ -43,13 +43,13 @@ extern "C" {
     ///
     /// # References
     ///  - [illumos](https://illumos.org/man/3C/errno)
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(ioselectors_solarish)]
     pub fn ___errno() -> *mut c_int;
 }
 
 /// `int *errno_location(void)`—The calling thread's `errno` accessor, whatever its symbol on
 /// this OS (`___errno`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub use ___errno as errno_location;
 /// `int *errno_location(void)`—The calling thread's `errno` accessor, whatever its symbol on
 /// this OS (`__errno`).
@@ -101,13 +101,7 @@ pub const EPIPE: c_int = 32;
 ))]
 pub const EAGAIN: c_int = 11;
 /// Resource temporarily unavailable (`<sys/errno.h>`).
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
+#[cfg(ioselectors_bsd)]
 pub const EAGAIN: c_int = 35;
 /// Operation would block (same as `EAGAIN` on every supported OS).
 pub const EWOULDBLOCK: c_int = EAGAIN;
@@ -143,14 +137,8 @@ pub const ENOSYS: c_int = 89;
 ))]
 pub const ENOSYS: c_int = 90;
 /// Function not implemented (`<sys/errno.h>`).
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
+#[cfg(ioselectors_bsd)]
 pub const ENOSYS: c_int = 78;
 /// Function not implemented (`usr/src/uts/common/sys/errno.h`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub const ENOSYS: c_int = 89;

@@ -219,13 +219,7 @@ pub const O_NONBLOCK: c_int = 0x4000;
 pub const O_CLOEXEC: c_int = 0x400000;
 
 /// `open` flag: non-blocking (`<sys/fcntl.h>`).
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
+#[cfg(ioselectors_bsd)]
 pub const O_NONBLOCK: c_int = 0x4;
 /// `open` flag: close on `exec` (xnu `bsd/sys/fcntl.h`).
 #[cfg(target_vendor = "apple")]
@@ -244,8 +238,8 @@ pub const O_CLOEXEC: c_int = 0x0040_0000;
 pub const O_CLOEXEC: c_int = 0x1_0000;
 
 /// `open` flag: non-blocking (`usr/src/uts/common/sys/fcntl.h`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub const O_NONBLOCK: c_int = 0x80;
 /// `open` flag: close on `exec` (`usr/src/uts/common/sys/fcntl.h`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub const O_CLOEXEC: c_int = 0x80_0000;

@@ -85,10 +85,7 @@ const _: () = {
 };
 
 // illumos, Solaris LP64 (usr/src/uts/common/sys/select.h): 65536 bits of long.
-#[cfg(all(
-    any(target_os = "illumos", target_os = "solaris"),
-    target_pointer_width = "64"
-))]
+#[cfg(all(ioselectors_solarish, target_pointer_width = "64"))]
 const _: () = {
     use crate::*;
     assert!(size_of::<fd_set>() == 8192);
@@ -146,16 +143,7 @@ const _: () = {
 // struct kevent (<sys/event.h>), LP64.
 
 // Common prefix on every kqueue OS: uintptr_t ident at 0, filter at 8.
-#[cfg(all(
-    any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ),
-    target_pointer_width = "64"
-))]
+#[cfg(all(ioselectors_bsd, target_pointer_width = "64"))]
 const _: () = {
     use crate::*;
     assert!(offset_of!(kevent, ident) == 0);
@@ -223,10 +211,7 @@ const _: () = {
 // ---------------------------------------------------------------------------------------------
 // struct dvpoll (illumos usr/src/uts/common/sys/devpoll.h, first three fields).
 
-#[cfg(all(
-    any(target_os = "illumos", target_os = "solaris"),
-    target_pointer_width = "64"
-))]
+#[cfg(all(ioselectors_solarish, target_pointer_width = "64"))]
 const _: () = {
     use crate::*;
     assert!(size_of::<dvpoll>() == 24);

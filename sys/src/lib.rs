@@ -15,8 +15,14 @@
 //!
 //! This crate is declarations only: `extern "C"` functions, `#[repr(C)]` structs, constants and a
 //! few `const fn` helpers for `fd_set` bit math. It has no dependencies (not even the `libc`
-//! crate), no build script and no logic. Every item carries its C name verbatim and is reachable at
-//! the crate root, as in `libc`. The safe layer is the `ioselectors` crate.
+//! crate) and no logic. Every item carries its C name verbatim and is reachable at the crate
+//! root, as in `libc`. The safe layer is the `ioselectors` crate.
+//!
+//! Its build script (`build.rs`, no dependencies, reads only cargo's `CARGO_CFG_TARGET_*`
+//! variables) is where the per-OS lists are written, once: it sets the cfg aliases
+//! `ioselectors_epoll`, `ioselectors_kqueue`, `ioselectors_devpoll` (the OSes of the table above)
+//! and the families `ioselectors_bsd`, `ioselectors_solarish`, and hands them to the
+//! `ioselectors` crate's build script through `links = "ioselectors_sys"`.
 //!
 //! Every struct's size, alignment and field offsets are asserted at compile time per target
 //! family (see the `layout` module), and checked against the `libc` crate's definitions by the
@@ -32,24 +38,13 @@
 #[cfg(not(any(unix, windows)))]
 compile_error!("ioselectors-sys supports unix and Windows targets only");
 
-// Without a build script there are no cfg aliases; the OS lists below are written out once per
-// `mod` line (the families follow the `libc` crate's tree):
-//   epoll:   linux, android, illumos
-//   kqueue:  target_vendor = "apple", freebsd, netbsd, openbsd, dragonfly
-//   devpoll: illumos, solaris
+// The per-OS lists are written once, in build.rs, which sets the cfg aliases used here and in
+// the `ioselectors` crate: `ioselectors_epoll`, `ioselectors_kqueue`, `ioselectors_devpoll` (and
+// the families `ioselectors_bsd`, `ioselectors_solarish`). Every supported unix has at least one
+// of the three kernel interfaces, so a unix target with none is one this crate does not know.
 #[cfg(all(
     unix,
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "illumos",
-        target_os = "solaris"
-    ))
+    not(any(ioselectors_epoll, ioselectors_kqueue, ioselectors_devpoll))
 ))]
 compile_error!(
     "ioselectors-sys supports Linux, Android, Apple OSes, FreeBSD, NetBSD, OpenBSD, DragonFly, \
@@ -68,19 +63,13 @@ mod select;
 mod time;
 mod types;
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 mod epoll;
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 mod kqueue;
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 mod devpoll;
 
 mod layout;
@@ -90,21 +79,15 @@ mod winsock;
 #[cfg(windows)]
 pub use winsock::*;
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 pub use devpoll::*;
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub use epoll::*;
 #[cfg(unix)]
 pub use errno::*;
 #[cfg(unix)]
 pub use fcntl::*;
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 pub use kqueue::*;
 #[cfg(unix)]
 pub use poll::*;

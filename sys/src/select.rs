@@ -30,7 +30,7 @@ pub type fd_mask = i32;
 pub type fd_mask = i64;
 /// The word type of `fd_set`'s bit array (`fds_mask`: `long` in illumos's
 /// `usr/src/uts/common/sys/select.h`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub type fd_mask = crate::c_long;
 
 /// The number of descriptors one `fd_set` can hold (`<sys/select.h>`).
@@ -48,17 +48,11 @@ pub const FD_SETSIZE: usize = 1024;
 pub const FD_SETSIZE: usize = 256;
 /// The number of descriptors one `fd_set` can hold (illumos `sys/select.h`: 65536 for LP64
 /// programs).
-#[cfg(all(
-    any(target_os = "illumos", target_os = "solaris"),
-    target_pointer_width = "64"
-))]
+#[cfg(all(ioselectors_solarish, target_pointer_width = "64"))]
 pub const FD_SETSIZE: usize = 65536;
 /// The number of descriptors one `fd_set` can hold (illumos `sys/select.h`: 1024 for ILP32
 /// programs).
-#[cfg(all(
-    any(target_os = "illumos", target_os = "solaris"),
-    not(target_pointer_width = "64")
-))]
+#[cfg(all(ioselectors_solarish, not(target_pointer_width = "64")))]
 pub const FD_SETSIZE: usize = 1024;
 
 /// Bits per `fd_mask` word.

@@ -34,5 +34,5 @@ pub const CLOCK_MONOTONIC: clockid_t = 4;
 pub const CLOCK_MONOTONIC: clockid_t = 3;
 /// A clock that cannot be set and never jumps backwards (`usr/src/uts/common/sys/time_impl.h`:
 /// `CLOCK_HIGHRES`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub const CLOCK_MONOTONIC: clockid_t = 4;

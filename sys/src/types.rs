@@ -50,7 +50,7 @@ pub type time_t = i32;
 #[cfg(any(target_os = "netbsd", target_os = "openbsd", target_os = "dragonfly"))]
 pub type time_t = i64;
 /// `time_t`: seconds (`<sys/types.h>`: `long`).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_solarish)]
 pub type time_t = c_long;
 
 // ---------------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ impl Keys {
     }
 }
 
-fn check_open(fd: RawFd) -> bool {
+fn fd_is_open(fd: RawFd) -> bool {
     // SAFETY: F_GETFD takes no third argument.
     unsafe { sys::fcntl(fd, sys::F_GETFD) >= 0 }
 }
@@ -239,7 +239,7 @@ fn poll_bits(events: u32) -> i16 {
 
 impl PollFloor {
     fn register(&mut self, fd: RawFd, events: u32, data: usize) {
-        assert!(check_open(fd));
+        assert!(fd_is_open(fd));
         let i = fd as usize;
         if i >= self.position.len() {
             self.position.resize(i + 1, usize::MAX);
@@ -322,7 +322,7 @@ impl SelectFloor {
     }
 
     fn register(&mut self, fd: RawFd, events: u32, data: usize) {
-        assert!(check_open(fd));
+        assert!(fd_is_open(fd));
         self.set(fd, events);
         self.max_fd = self.max_fd.max(fd);
         self.keys.insert(Key { fd, events, data });

@@ -105,7 +105,7 @@ impl DevpollBackend {
 
 impl Interface for DevpollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
-        syscall::check_open(fd)?;
+        syscall::check_fd_open(fd)?;
         self.write(&Records::register(fd, events))
     }
 

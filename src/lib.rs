@@ -125,17 +125,11 @@ const _: () = {
         send_sync::<DefaultSelector<F, D>>();
         #[cfg(unix)]
         send_sync::<PollSelector<F, D>>();
-        #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+        #[cfg(ioselectors_epoll)]
         send_sync::<EpollSelector<F, D>>();
-        #[cfg(any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        ))]
+        #[cfg(ioselectors_kqueue)]
         send_sync::<KqueueSelector<F, D>>();
-        #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+        #[cfg(ioselectors_devpoll)]
         send_sync::<DevpollSelector<F, D>>();
     }
 };

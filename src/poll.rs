@@ -95,7 +95,7 @@ fn poll_bits(events: Events) -> i16 {
 
 impl Interface for PollBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
-        syscall::check_open(fd)?;
+        syscall::check_fd_open(fd)?;
         let index = usize::try_from(fd).map_err(|_| crate::Error::InvalidFd(fd))?;
         self.push(fd, index, poll_bits(events))
     }

@@ -101,7 +101,7 @@ impl Interface for SelectBackend {
         if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
             return Err(Error::InvalidFd(fd));
         }
-        syscall::check_open(fd)?;
+        syscall::check_fd_open(fd)?;
         self.set(fd, events);
         self.max_fd = self.max_fd.max(fd);
         Ok(())

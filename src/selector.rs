@@ -218,7 +218,11 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         self.closed
     }
 
-    fn check_open(&self) -> Result<()> {
+    /// `Err(Closed)` once [`close`](BaseSelector::close) has run: the one closed-selector rule,
+    /// checked first by every method but `close` and `get_map`, before any system call. (Not
+    /// to be confused with `syscall::check_fd_open`, which asks the kernel whether an fd is
+    /// open.)
+    fn check_not_closed(&self) -> Result<()> {
         if self.closed {
             Err(Error::Closed)
         } else {
@@ -232,7 +236,7 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
     where
         F: FileObj,
     {
-        self.check_open()?;
+        self.check_not_closed()?;
         let events = events.validate()?;
         let fd = Self::fd_of(fileobj)?;
         if self.keys.get(fd).is_some() {
@@ -277,7 +281,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     }
 
     fn unregister<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<SelectorKey<F, D>> {
-        self.check_open()?;
+        self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
         let key = self.keys.remove(fd).ok_or(Error::NotRegistered(fd))?;
         // Python swallows OSError here: the fd may have been closed or reused since.
@@ -291,7 +295,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         events: Events,
         data: D,
     ) -> Result<&SelectorKey<F, D>> {
-        self.check_open()?;
+        self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
         let old = self.keys.get(fd).ok_or(Error::NotRegistered(fd))?.events;
         let events = events.validate()?;
@@ -312,7 +316,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     }
 
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
-        self.check_open()?;
+        self.check_not_closed()?;
         let deadline = Deadline::new(timeout);
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
@@ -361,7 +365,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     }
 
     fn get_key<G: FileObj + ?Sized>(&self, fileobj: &G) -> Result<&SelectorKey<F, D>> {
-        self.check_open()?;
+        self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
         self.keys.get(fd).ok_or(Error::NotRegistered(fd))
     }

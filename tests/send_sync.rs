@@ -19,17 +19,11 @@ fn every_selector<F: Send + Sync, D: Send + Sync>() {
     send_sync::<DefaultSelector<F, D>>();
     #[cfg(unix)]
     send_sync::<ioselectors::PollSelector<F, D>>();
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+    #[cfg(ioselectors_epoll)]
     send_sync::<ioselectors::EpollSelector<F, D>>();
-    #[cfg(any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(ioselectors_kqueue)]
     send_sync::<ioselectors::KqueueSelector<F, D>>();
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(ioselectors_devpoll)]
     send_sync::<ioselectors::DevpollSelector<F, D>>();
 }
 

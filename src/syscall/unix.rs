@@ -1,9 +1,7 @@
-//! The only module with `unsafe`: safe `pub(crate)` wrappers over the `ioselectors-sys`
-//! declarations. Each takes slices or values, makes one call, and turns `-1` into
-//! [`Error::Os`] with the thread's `errno` (the one place errno is read).
-#![allow(unsafe_code)]
+//! Unix: `errno`, the fds this crate owns, the fd check, the monotonic clock, `poll`, `select`,
+//! and the epoll, kqueue and /dev/poll calls (each behind its cfg alias from build.rs).
 
-#[cfg(any(ioselectors_epoll, windows))]
+#[cfg(ioselectors_epoll)]
 use alloc::vec::Vec;
 use core::ffi::c_int;
 use core::time::Duration;
@@ -12,194 +10,7 @@ use ioselectors_sys as sys;
 
 use crate::{Error, Result};
 
-/// The error values the shared code matches on, under one name per platform: the thread's
-/// `errno` values on unix; on Windows the `WSAGetLastError` values (`WSAEINTR` comes back only
-/// from a call cancelled by `WSACancelBlockingCall`) and, for "no such interface" and "out of
-/// memory", the `GetLastError` codes `std::io::Error` understands there. `ENFILE` has no
-/// winsock counterpart; `WSAENOBUFS` stands in.
-#[cfg(unix)]
-pub(crate) use sys::{EINTR, EMFILE, ENFILE, ENOMEM, ENOSYS};
-#[cfg(windows)]
-pub(crate) use sys::{
-    ERROR_CALL_NOT_IMPLEMENTED as ENOSYS, ERROR_NOT_ENOUGH_MEMORY as ENOMEM, WSAEINTR as EINTR,
-    WSAEMFILE as EMFILE, WSAENOBUFS as ENFILE,
-};
-
-// ---------------------------------------------------------------------------------------------
-// Windows: winsock `select` over run-time-sized `fd_set`s, `WSAStartup`, the socket check, the
-// performance counter and `Sleep`.
-
-/// The calling thread's last winsock error (`WSAGetLastError`).
-#[cfg(windows)]
-fn wsa_error() -> i32 {
-    // SAFETY: WSAGetLastError takes no argument and only reads thread-local state.
-    unsafe { sys::WSAGetLastError() }
-}
-
-/// Initialise winsock (`WSAStartup(2.2)`) once per process, before the first winsock call.
-///
-/// Needed without `std` (and with it, for sockets that did not come from `std::net`, which
-/// initialises winsock when it makes a socket). The reference is kept until the process exits;
-/// threads racing on the first call may each take one, which is harmless (`WSAStartup` is
-/// reference-counted and thread-safe).
-#[cfg(windows)]
-pub(crate) fn winsock_init() -> Result<()> {
-    use core::sync::atomic::{AtomicBool, Ordering};
-    static STARTED: AtomicBool = AtomicBool::new(false);
-    if STARTED.load(Ordering::Acquire) {
-        return Ok(());
-    }
-    let mut data = core::mem::MaybeUninit::<sys::WSADATA>::uninit();
-    // SAFETY: data is valid for writes of one WSADATA, which WSAStartup fills in; the version
-    // word is a plain integer.
-    let err = unsafe { sys::WSAStartup(sys::MAKEWORD(2, 2), data.as_mut_ptr()) };
-    if err != 0 {
-        return Err(Error::Os(err));
-    }
-    STARTED.store(true, Ordering::Release);
-    Ok(())
-}
-
-/// Whether `s` is an open socket: `getsockopt(s, SOL_SOCKET, SO_TYPE)`, `Err(Os(WSAENOTSOCK))`
-/// if not (winsock's counterpart of unix's `EBADF`).
-#[cfg(windows)]
-pub(crate) fn check_socket(s: sys::SOCKET) -> Result<()> {
-    let mut ty: c_int = 0;
-    let mut len = core::mem::size_of::<c_int>() as c_int;
-    // SAFETY: optval points to a writable c_int and optlen to its size, which is what SO_TYPE
-    // writes; any handle value is safe to pass (a non-socket fails with WSAENOTSOCK).
-    let ret = unsafe {
-        sys::getsockopt(
-            s,
-            sys::SOL_SOCKET,
-            sys::SO_TYPE,
-            (&mut ty as *mut c_int).cast(),
-            &mut len,
-        )
-    };
-    if ret == sys::SOCKET_ERROR {
-        Err(Error::Os(wsa_error()))
-    } else {
-        Ok(())
-    }
-}
-
-/// A winsock `fd_set` sized at run time. Winsock reads `fd_count` entries of `fd_array`, so
-/// the set is stored as a vector of `SOCKET`s: slot 0 is the header (`fd_count`, a `u32` at
-/// offset 0, padded to a `SOCKET`: `ioselectors-sys` asserts that `fd_array` starts one `SOCKET`
-/// in), then the sockets. It is never shorter than a C `fd_set` (`1 + FD_SETSIZE` slots), so
-/// code that assumes the C size reads nothing past it.
-#[cfg(windows)]
-#[derive(Debug, Default)]
-pub(crate) struct SocketSet {
-    buf: Vec<sys::SOCKET>,
-}
-
-#[cfg(windows)]
-impl SocketSet {
-    pub(crate) const fn new() -> Self {
-        SocketSet { buf: Vec::new() }
-    }
-
-    /// Replace the contents with `sockets` (no allocation once the buffer is large enough).
-    pub(crate) fn fill(&mut self, sockets: &[sys::SOCKET]) {
-        // More than u32::MAX sockets cannot be registered; clamp so fd_count <= len - 1.
-        let count = u32::try_from(sockets.len()).unwrap_or(u32::MAX);
-        let mut header = [0u8; core::mem::size_of::<sys::SOCKET>()];
-        header[..4].copy_from_slice(&count.to_ne_bytes());
-        self.buf.clear();
-        self.buf.push(sys::SOCKET::from_ne_bytes(header));
-        self.buf.extend_from_slice(sockets);
-        if self.buf.len() < 1 + sys::FD_SETSIZE {
-            self.buf.resize(1 + sys::FD_SETSIZE, sys::INVALID_SOCKET);
-        }
-    }
-
-    /// `fd_count`, read back from the header (never more than the slots that follow it).
-    fn count(&self) -> usize {
-        let Some(header) = self.buf.first() else {
-            return 0;
-        };
-        let bytes = header.to_ne_bytes();
-        let count = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        (count as usize).min(self.buf.len() - 1)
-    }
-
-    /// The sockets in the set: after [`select`], the ready ones.
-    pub(crate) fn sockets(&self) -> &[sys::SOCKET] {
-        self.buf.get(1..1 + self.count()).unwrap_or(&[])
-    }
-
-    /// The set for `select`: null when empty.
-    fn as_mut_ptr(&mut self) -> *mut sys::fd_set {
-        if self.count() == 0 {
-            core::ptr::null_mut()
-        } else {
-            self.buf.as_mut_ptr().cast()
-        }
-    }
-}
-
-/// Winsock `select(0, read, write, except, timeout)`: the number of ready entries over the
-/// three sets, each of which is rewritten to hold its ready sockets. Empty sets are passed as
-/// null; the caller makes sure not all three are empty (winsock fails with `WSAEINVAL`).
-#[cfg(windows)]
-pub(crate) fn select(
-    read: &mut SocketSet,
-    write: &mut SocketSet,
-    except: &mut SocketSet,
-    timeout: Option<sys::timeval>,
-) -> Result<usize> {
-    let tv = timeout;
-    let tvp = tv
-        .as_ref()
-        .map_or(core::ptr::null(), |tv| tv as *const sys::timeval);
-    let (r, w, e) = (read.as_mut_ptr(), write.as_mut_ptr(), except.as_mut_ptr());
-    // SAFETY: each non-null set points to a SocketSet buffer: SOCKET-aligned (the alignment
-    // of fd_set), a header whose first 4 bytes are fd_count, then at least fd_count (and at
-    // least FD_SETSIZE) SOCKETs, all initialised. Winsock reads fd_count and the first
-    // fd_count sockets and writes back a subset of them and a smaller count. The three
-    // buffers are distinct allocations. tvp is null (block) or points to a live timeval.
-    let n = unsafe { sys::select(0, r, w, e, tvp) };
-    if n == sys::SOCKET_ERROR {
-        Err(Error::Os(wsa_error()))
-    } else {
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
-}
-
-/// `QueryPerformanceCounter` as a `Duration` since an arbitrary epoch (boot): monotonic.
-#[cfg(windows)]
-pub(crate) fn monotonic_now() -> Duration {
-    let (mut ticks, mut freq): (sys::LARGE_INTEGER, sys::LARGE_INTEGER) = (0, 0);
-    // SAFETY: ticks is a valid, writable LARGE_INTEGER; the call cannot fail on Windows XP
-    // and later (profileapi.h).
-    unsafe { sys::QueryPerformanceCounter(&mut ticks) };
-    // SAFETY: as above, for freq.
-    unsafe { sys::QueryPerformanceFrequency(&mut freq) };
-    let ticks = u64::try_from(ticks).unwrap_or(0);
-    let freq = u64::try_from(freq).unwrap_or(1).max(1);
-    let nanos = u128::from(ticks % freq) * 1_000_000_000 / u128::from(freq);
-    // ticks % freq < freq, so nanos < 10^9.
-    Duration::new(ticks / freq, nanos as u32)
-}
-
-/// `Sleep`: wait out `timeout` (`None`: forever), rounded up to the millisecond. What an empty
-/// `SelectSelector` does on Windows, where `select` with three empty sets fails.
-#[cfg(windows)]
-pub(crate) fn sleep(timeout: Option<Duration>) {
-    let ms = match timeout {
-        None => sys::INFINITE,
-        Some(t) => u32::try_from(crate::timeout::to_millis(Some(t)))
-            .unwrap_or(0)
-            .min(sys::INFINITE - 1),
-    };
-    // SAFETY: Sleep takes a plain integer and has no failure mode.
-    unsafe { sys::Sleep(ms) }
-}
-
 /// The calling thread's `errno`.
-#[cfg(unix)]
 pub(crate) fn errno() -> i32 {
     // SAFETY: errno_location() takes no argument and returns a pointer to the calling thread's
     // errno, valid for the thread's lifetime (errno(3)).
@@ -207,7 +18,6 @@ pub(crate) fn errno() -> i32 {
 }
 
 /// `-1` (or any negative return) → `Err(Os(errno))`.
-#[cfg(unix)]
 fn cvt(ret: c_int) -> Result<c_int> {
     if ret < 0 {
         Err(Error::Os(errno()))
@@ -217,18 +27,15 @@ fn cvt(ret: c_int) -> Result<c_int> {
 }
 
 /// An fd this crate opened (epoll, kqueue, /dev/poll), closed exactly once on drop.
-#[cfg(unix)]
 #[derive(Debug)]
 pub(crate) struct OwnedFd(c_int);
 
-#[cfg(unix)]
 impl OwnedFd {
     pub(crate) fn raw(&self) -> c_int {
         self.0
     }
 }
 
-#[cfg(unix)]
 impl Drop for OwnedFd {
     fn drop(&mut self) {
         // SAFETY: self.0 was returned open by the kernel to this OwnedFd, which is its only
@@ -239,14 +46,12 @@ impl Drop for OwnedFd {
 }
 
 /// Whether `fd` is open: `fcntl(fd, F_GETFD)`, `Err(Os(EBADF))` if not.
-#[cfg(unix)]
-pub(crate) fn check_open(fd: c_int) -> Result<()> {
+pub(crate) fn check_fd_open(fd: c_int) -> Result<()> {
     // SAFETY: F_GETFD takes no third argument and only reads the descriptor table.
     cvt(unsafe { sys::fcntl(fd, sys::F_GETFD) }).map(drop)
 }
 
 /// `clock_gettime(CLOCK_MONOTONIC)` as a `Duration` since an arbitrary epoch.
-#[cfg(unix)]
 pub(crate) fn monotonic_now() -> Duration {
     let mut ts = sys::timespec::default();
     // SAFETY: ts is a valid, writable timespec; CLOCK_MONOTONIC is supported everywhere this
@@ -259,7 +64,6 @@ pub(crate) fn monotonic_now() -> Duration {
 }
 
 /// `poll(fds, fds.len(), timeout_ms)`: the number of entries with `revents != 0`.
-#[cfg(unix)]
 pub(crate) fn poll(fds: &mut [sys::pollfd], timeout_ms: c_int) -> Result<usize> {
     let nfds = sys::nfds_t::try_from(fds.len()).map_err(|_| Error::Os(sys::EINVAL))?;
     // SAFETY: fds is valid for reads and writes of nfds pollfd entries (nfds == fds.len()),
@@ -272,7 +76,6 @@ pub(crate) fn poll(fds: &mut [sys::pollfd], timeout_ms: c_int) -> Result<usize> 
 ///
 /// `nfds` is clamped to the bits the arrays hold, so the kernel never reads or writes past
 /// them; empty arrays are passed as null sets.
-#[cfg(unix)]
 pub(crate) fn select(
     nfds: c_int,
     read: &mut [sys::fd_mask],
@@ -374,13 +177,7 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
     Ok(kq)
 }
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 /// A reusable buffer of `struct kevent`s: the entries `kevent()` returns, read back through
 /// [`as_slice`](Self::as_slice).
 ///
@@ -390,37 +187,19 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
 #[derive(Debug, Default)]
 pub(crate) struct KeventList(alloc::vec::Vec<sys::kevent>);
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 // SAFETY: the only field that is not Send is `udata`, a pointer this crate never dereferences
 // and never sets to anything but null (kqueue.rs builds every change with a null udata, and the
 // kernel copies a change's udata back unchanged into the entries it returns). The buffer owns
 // its entries (no aliasing), so moving it to another thread moves plain integers and null
 // pointers.
 unsafe impl Send for KeventList {}
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 // SAFETY: as for Send: shared access only reads integers and null `udata` pointers, never
 // dereferenced; mutation needs `&mut`.
 unsafe impl Sync for KeventList {}
 
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 impl KeventList {
     pub(crate) const fn new() -> Self {
         KeventList(alloc::vec::Vec::new())

@@ -41,6 +41,12 @@
 //! to `EVENT_WRITE` (with the `write` callback) until they are drained, then back to
 //! `EVENT_READ` (with `read`).
 //!
+//! On unix, SIGINT (Ctrl-C) and SIGTERM stop it cleanly: the handler only calls
+//! [`Waker::wake`](ioselectors::Waker::wake) (one `write(2)` or `kevent(2)`, async-signal-safe)
+//! and sets a flag; the loop wakes from `select(None)`, prints `shutting down`, closes every
+//! connection and the listener, and exits 0. That is Python's `signal.set_wakeup_fd` pattern
+//! (asyncio's self-pipe), with the selector owning the pipe.
+//!
 //! ```text
 //! cargo run --release --example echo_server -- [--port 8080] [--backend default]
 //! cargo run --release --example echo_client -- [--port 8080] [--threads 10] [--count 5]
@@ -69,8 +75,10 @@ echoes back whatever each client sends.
   --quiet           do not print a line per accepted, echoed and closed connection
   -h, --help        print this help
 
-Exit status: 0 on --exit-after, 1 on a selector error, 2 on a bad option or when the
-port cannot be listened on (e.g. it is in use).";
+SIGINT and SIGTERM (unix) make it print \"shutting down\", close every connection and exit 0.
+
+Exit status: 0 on --exit-after or SIGINT/SIGTERM, 1 on a selector error, 2 on a bad option or
+when the port cannot be listened on (e.g. it is in use).";
 
 /// Python's `callback(key.fileobj, mask)`: what the key's data holds.
 type Callback = fn(&mut Server, &Sock, Events);
@@ -357,11 +365,20 @@ fn run(server: &mut Server, listener: TcpListener, exit_after: Option<u64>) -> i
     server
         .sel
         .register(Sock::Listener(Rc::new(listener)), EVENT_READ, accept)?;
+    #[cfg(unix)]
+    shutdown::install(server.sel.waker()?)?;
     // Always printed, even with --quiet: scripts wait for this line (and read the port).
     println!("listening on {local} ({})", server.sel.backend());
 
     while exit_after.is_none_or(|n| server.closed < n) {
         let events = server.sel.select(None)?;
+        #[cfg(unix)]
+        if shutdown::requested() {
+            // Always printed: the signal's effect is visible even with --quiet.
+            println!("shutting down");
+            close_all(server);
+            return Ok(());
+        }
         for (key, mask) in events {
             let callback = key.data;
             callback(server, &key.fileobj, mask);
@@ -369,4 +386,67 @@ fn run(server: &mut Server, listener: TcpListener, exit_after: Option<u64>) -> i
     }
     // Dropping the selector closes it; the listener closes with its last `Rc`.
     Ok(())
+}
+
+/// Unregisters every connection (each closes when its last `Rc`, the map's, goes) and the
+/// listener, then closes the selector.
+#[cfg(unix)]
+fn close_all(server: &mut Server) {
+    let socks: Vec<Sock> = match server.sel.get_map() {
+        Some(map) => map.iter().map(|key| key.fileobj.clone()).collect(),
+        None => Vec::new(),
+    };
+    for sock in socks {
+        match &sock {
+            Sock::Conn(conn) => server.close(conn, &sock),
+            Sock::Listener(_) => drop(server.sel.unregister(&sock)),
+        }
+    }
+    server.sel.close();
+}
+
+/// SIGINT/SIGTERM → a flag and a wake-up of the select loop.
+#[cfg(unix)]
+mod shutdown {
+    use std::ffi::c_int;
+    use std::io;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::OnceLock;
+
+    use ioselectors::{sys, Waker};
+
+    static WAKER: OnceLock<Waker> = OnceLock::new();
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+    /// Whether SIGINT or SIGTERM arrived.
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
+    }
+
+    /// Only async-signal-safe work: an atomic store, an atomic load (`OnceLock::get` on an
+    /// initialised lock), `Waker::wake` (one system call); errno is saved and restored.
+    extern "C" fn on_signal(_sig: c_int) {
+        // SAFETY: errno_location() returns the calling thread's errno, valid for the thread.
+        let errno = unsafe { *sys::errno_location() };
+        REQUESTED.store(true, Ordering::SeqCst);
+        if let Some(waker) = WAKER.get() {
+            let _ = waker.wake();
+        }
+        // SAFETY: as above.
+        unsafe { *sys::errno_location() = errno };
+    }
+
+    /// Stores the waker, then installs the handler for SIGINT and SIGTERM.
+    pub fn install(waker: Waker) -> io::Result<()> {
+        let _ = WAKER.set(waker);
+        for sig in [sys::SIGINT, sys::SIGTERM] {
+            let handler = on_signal as extern "C" fn(c_int) as sys::sighandler_t;
+            // SAFETY: on_signal is an `extern "C" fn(c_int)` that only does async-signal-safe
+            // work (above); it stays valid for the life of the process.
+            if unsafe { sys::signal(sig, handler) } == sys::SIG_ERR {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
 }

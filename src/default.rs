@@ -1,6 +1,7 @@
 //! [`DefaultSelector`]: the most efficient backend that works here, chosen at run time in
 //! Python's order kqueue > epoll > devpoll > poll > select (Python's `_can_use` probes).
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -16,6 +17,7 @@ use crate::kqueue::KqueueBackend;
 use crate::poll::PollBackend;
 use crate::select::SelectBackend;
 use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::waker::Shared;
 use crate::{syscall, Error, Events, RawFd, Result};
 
 /// Python's `selectors.DefaultSelector`: the first backend that works on this machine, in
@@ -161,6 +163,9 @@ impl Interface for DefaultBackend {
     }
     fn close(&mut self) {
         dispatch!(self, b => b.close())
+    }
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        dispatch!(self, b => b.add_waker())
     }
 }
 

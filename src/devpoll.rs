@@ -4,14 +4,16 @@
 //! The records and the event translation live in `devpoll_logic`, which is unit-tested on every
 //! target; this file makes the calls.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
 use ioselectors_sys::{self as sys, pollfd};
 
 use crate::devpoll_logic::{self as logic, buffer_len, ready_events, Records};
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::syscall::{self, OwnedFd};
+use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
 // The logic module mirrors POLLREMOVE so that it builds without the sys crate's /dev/poll items.
@@ -81,6 +83,9 @@ pub struct DevpollBackend {
     dp: Option<OwnedFd>,
     /// `DP_POLL`'s result buffer, reused between calls.
     fds: Vec<pollfd>,
+    /// The waker's fd (eventfd on illumos, a pipe's read end on Solaris), in the set for
+    /// `POLLIN`; recognised by its number, which no other open file can have.
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for DevpollBackend {}
@@ -90,6 +95,7 @@ impl DevpollBackend {
         Ok(DevpollBackend {
             dp: Some(syscall::open_devpoll()?),
             fds: Vec::new(),
+            waker: None,
         })
     }
 
@@ -124,23 +130,36 @@ impl Interface for DevpollBackend {
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         let dp = self.dp.as_ref().ok_or(Error::Closed)?;
+        let waker_fd = self.waker.as_ref().map(|w| w.fd());
         syscall::dp_poll(
             dp,
             &mut self.fds,
-            buffer_len(nkeys),
+            buffer_len(nkeys + usize::from(waker_fd.is_some())),
             timeout::to_millis(timeout),
         )?;
-        ready.extend(
-            self.fds
-                .iter()
-                .filter(|p| p.revents != 0)
-                .map(|p| (p.fd, ready_events(p.revents))),
-        );
+        for p in self.fds.iter().filter(|p| p.revents != 0) {
+            if Some(p.fd) == waker_fd {
+                if let Some(waker) = &self.waker {
+                    waker.drain();
+                }
+                ready.push((WOKEN, Events::EMPTY));
+            } else {
+                ready.push((p.fd, ready_events(p.revents)));
+            }
+        }
         Ok(())
     }
 
     fn close(&mut self) {
         self.dp = None;
         self.fds = Vec::new();
+        self.waker = None;
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let shared = Shared::new(Source::new_fd()?);
+        self.write(&Records::register(shared.fd(), Events::READ))?;
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }

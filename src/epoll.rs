@@ -1,5 +1,6 @@
 //! [`EpollSelector`]: `epoll(7)`, Python's `selectors.EpollSelector` (Linux and Android).
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::num::NonZeroU32;
 use core::time::Duration;
@@ -7,9 +8,10 @@ use core::time::Duration;
 use ioselectors_sys::{self as sys, epoll_event, EPOLLIN, EPOLLOUT};
 
 use crate::events::{from_poll_like, to_poll_like};
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::syscall::{self, OwnedFd};
 use crate::table::Table;
+use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
 /// Python's `selectors.EpollSelector`, over `epoll(7)`. Linux and Android.
@@ -90,6 +92,10 @@ fn tag(fd: RawFd, generation: NonZeroU32) -> u64 {
 /// Slots per page of the slot table: 512 × 12 bytes (an `Option<Slot>`) = a 6 KiB page.
 const SLOT_PAGE: usize = 512;
 
+/// The user data of the waker's eventfd: `tag(-1, u32::MAX)`, which no registration has (a
+/// registered fd is never negative). The key map is not consulted for it.
+const WAKER_TAG: u64 = u64::MAX;
+
 /// The `epoll(7)` backend of [`EpollSelector`].
 #[derive(Debug)]
 pub struct EpollBackend {
@@ -105,6 +111,8 @@ pub struct EpollBackend {
     /// Counts `wait` calls, for [`Slot::seen`] (wrapping: once every 2^32 waits a stale mark
     /// may match, which costs one needless rebuild).
     round: u32,
+    /// The waker's eventfd, in the interest list under [`WAKER_TAG`].
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for EpollBackend {}
@@ -117,6 +125,7 @@ impl EpollBackend {
             slots: Table::new(),
             generation: 0,
             round: 0,
+            waker: None,
         })
     }
 
@@ -173,6 +182,9 @@ impl EpollBackend {
                 slot.bits,
                 tag(fd, slot.generation),
             );
+        }
+        if let Some(waker) = &self.waker {
+            syscall::epoll_ctl(&new, sys::EPOLL_CTL_ADD, waker.fd(), IN, WAKER_TAG)?;
         }
         syscall::dup_over(&new, old)
     }
@@ -232,7 +244,7 @@ impl Interface for EpollBackend {
         // all, and the spare one makes sure that a returned batch holds a ghost or a second
         // entry for some fd (possible after an `EPOLL_CTL_MOD` that named a ghost: the number
         // now refers to the ghost's file again) whenever there is one that is ready.
-        let max = nkeys.saturating_add(1);
+        let max = nkeys.saturating_add(1 + usize::from(self.waker.is_some()));
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         self.round = self.round.wrapping_add(1);
@@ -240,7 +252,7 @@ impl Interface for EpollBackend {
         let mut clean = true;
         for i in 0..self.events.len() {
             let data = self.events[i].u64;
-            if !self.first_live(data, round) {
+            if data != WAKER_TAG && !self.first_live(data, round) {
                 clean = false;
                 break;
             }
@@ -253,8 +265,13 @@ impl Interface for EpollBackend {
             syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
         }
         for e in &self.events {
-            let bits = e.events;
-            if let Some(fd) = self.live(e.u64) {
+            let (bits, data) = (e.events, e.u64);
+            if data == WAKER_TAG {
+                if let Some(waker) = &self.waker {
+                    waker.drain();
+                    ready.push((WOKEN, Events::EMPTY));
+                }
+            } else if let Some(fd) = self.live(data) {
                 ready.push((fd, from_poll_like(bits, IN, OUT)));
             }
         }
@@ -265,6 +282,14 @@ impl Interface for EpollBackend {
         self.epfd = None;
         self.events = Vec::new();
         self.slots.clear();
+        self.waker = None;
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let shared = Shared::new(Source::new_fd()?);
+        syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_ADD, shared.fd(), IN, WAKER_TAG)?;
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }
 

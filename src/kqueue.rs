@@ -5,6 +5,7 @@
 //! `kqueue_logic`, which is unit-tested on every target; this file only converts to and from
 //! `struct kevent` and makes the calls.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -13,8 +14,9 @@ use ioselectors_sys::{self as sys, kevent};
 use crate::kqueue_logic::{
     self as logic, collect_ready, Action, Changes, Filter, FilterCount, Kev, Receipts,
 };
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::syscall::{self, KeventList, OwnedFd};
+use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
 // The logic module mirrors these values so that it builds without the sys crate's kqueue items.
@@ -43,6 +45,12 @@ const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF
 ///
 /// Timeouts are a `timespec`, rounded up to the nanosecond and capped at 10⁸ seconds per call
 /// (longer waits continue on the deadline).
+///
+/// The waker (`waker()`) is an `EVFILT_USER` filter (ident 0, `EV_CLEAR`) on this kqueue,
+/// triggered with `NOTE_TRIGGER`; its idents are not fds, so it cannot collide with a
+/// registration. The waker shares the kqueue fd: after `close()` the (emptied) kqueue stays
+/// open until the last `Waker` is dropped. OpenBSD, whose `EVFILT_USER` is recent, uses a
+/// non-blocking pipe watched with `EVFILT_READ` instead.
 ///
 /// The kqueue fd is made close-on-exec with `fcntl(F_SETFD, FD_CLOEXEC)` right after
 /// `kqueue()`, which cannot do it atomically: a `fork`+`exec` in another thread in between
@@ -92,11 +100,14 @@ impl<F, D> GenericSelector<KqueueBackend, F, D> {
 /// The `kqueue(2)` backend of [`KqueueSelector`].
 #[derive(Debug)]
 pub struct KqueueBackend {
-    kq: Option<OwnedFd>,
+    /// Shared with the waker on the OSes where it is an `EVFILT_USER` filter.
+    kq: Option<Arc<OwnedFd>>,
     /// Returned entries (receipts or events), reused between calls.
     events: KeventList,
     /// Filters registered, which sizes the event list.
     filters: FilterCount,
+    /// The waker: `EVFILT_USER` on this kqueue, or (OpenBSD) a pipe's read end.
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for KqueueBackend {}
@@ -123,6 +134,33 @@ fn to_kevent(change: logic::Change) -> kevent {
     }
 }
 
+/// The waker's `EVFILT_USER` change (ident [`logic::USER_IDENT`]): added with `EV_CLEAR` and a
+/// receipt, or (`trigger`) fired with `NOTE_TRIGGER`.
+#[cfg(not(target_os = "openbsd"))]
+fn user_kevent(trigger: bool) -> kevent {
+    kevent {
+        ident: logic::USER_IDENT as sys::uintptr_t,
+        filter: sys::EVFILT_USER,
+        flags: if trigger {
+            0
+        } else {
+            sys::EV_ADD | sys::EV_CLEAR | sys::EV_RECEIPT
+        },
+        fflags: if trigger { sys::NOTE_TRIGGER } else { 0 },
+        data: 0,
+        udata: core::ptr::null_mut(),
+        #[cfg(target_os = "freebsd")]
+        ext: [0; 4],
+    }
+}
+
+/// `Waker::wake` on kqueue: one `kevent()` call with the `NOTE_TRIGGER` change and no event
+/// list (so it returns at once, without allocating).
+#[cfg(not(target_os = "openbsd"))]
+pub(crate) fn trigger(kq: &OwnedFd) -> Result<()> {
+    syscall::kevent_submit(kq, &user_kevent(true))
+}
+
 /// A returned `struct kevent`, reduced to what the logic reads.
 // `data` is intptr_t or int64_t, `flags` u16 or u32, depending on the OS.
 #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
@@ -134,31 +172,37 @@ fn from_kevent(k: &kevent) -> Kev {
     } else {
         None
     };
+    #[cfg(not(target_os = "openbsd"))]
+    let user = k.filter == sys::EVFILT_USER;
+    #[cfg(target_os = "openbsd")]
+    let user = false;
     Kev {
         ident: k.ident as usize,
         filter,
         flags: u32::from(k.flags),
         data: k.data as i64,
+        user,
     }
 }
 
 impl KqueueBackend {
     pub(crate) fn new() -> Result<Self> {
         Ok(KqueueBackend {
-            kq: Some(syscall::kqueue()?),
+            kq: Some(Arc::new(syscall::kqueue()?)),
             events: KeventList::new(),
             filters: FilterCount::default(),
+            waker: None,
         })
     }
 
     pub(crate) fn fileno(&self) -> Option<RawFd> {
-        self.kq.as_ref().map(OwnedFd::raw)
+        self.kq.as_deref().map(OwnedFd::raw)
     }
 
     /// One `kevent()` call submitting `changes` with receipts and no wait: the receipts, or
     /// the call's errno.
     fn submit(&mut self, changes: &Changes) -> core::result::Result<Receipts, i32> {
-        let kq = self.kq.as_ref().ok_or(sys::EBADF)?;
+        let kq = self.kq.as_deref().ok_or(sys::EBADF)?;
         // At most two changes, on the stack (the placeholder entries are never submitted).
         let placeholder = logic::Change {
             fd: 0,
@@ -240,12 +284,29 @@ impl Interface for KqueueBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
-        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
+        let kq = self.kq.as_deref().ok_or(Error::Closed)?;
         self.events.clear();
-        self.events.reserve(self.filters.max_events());
+        let waker_slot = usize::from(self.waker.is_some());
+        self.events
+            .reserve(self.filters.max_events().saturating_add(waker_slot));
         let ts = timeout.map(timeout::to_timespec);
         syscall::kevent(kq, &[], &mut self.events, ts)?;
-        collect_ready(self.events.as_slice().iter().map(from_kevent), ready);
+        let pipe = self.waker.as_ref().map_or(usize::MAX, |w| w.fd() as usize);
+        let start = ready.len();
+        collect_ready(
+            self.events.as_slice().iter().map(|k| {
+                let mut kev = from_kevent(k);
+                // OpenBSD's waker is a pipe: its EVFILT_READ entry is the wake.
+                kev.user |= kev.filter == Some(Filter::Read) && kev.ident == pipe;
+                kev
+            }),
+            ready,
+        );
+        if ready[start..].last() == Some(&(WOKEN, Events::EMPTY)) {
+            if let Some(waker) = &self.waker {
+                waker.drain();
+            }
+        }
         Ok(())
     }
 
@@ -253,5 +314,42 @@ impl Interface for KqueueBackend {
         self.kq = None;
         self.events = KeventList::new();
         self.filters = FilterCount::default();
+        self.waker = None;
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
+        #[cfg(not(target_os = "openbsd"))]
+        let (shared, change) = (
+            Shared::new(Source::User(Arc::clone(kq))),
+            user_kevent(false),
+        );
+        #[cfg(target_os = "openbsd")]
+        let (shared, change) = {
+            let shared = Shared::new(Source::new_fd()?);
+            let change = to_kevent(logic::Change {
+                fd: shared.fd(),
+                filter: Filter::Read,
+                action: Action::Add,
+            });
+            (shared, change)
+        };
+        self.events.clear();
+        self.events.reserve(1);
+        let zero = timeout::to_timespec(Duration::ZERO);
+        syscall::kevent(kq, &[change], &mut self.events, Some(zero))?;
+        // The receipt: EV_ERROR with data = 0 when the filter went in.
+        #[allow(clippy::unnecessary_cast)]
+        if let Some(errno) = self
+            .events
+            .as_slice()
+            .iter()
+            .find(|k| u32::from(k.flags) & logic::EV_ERROR != 0 && k.data != 0)
+            .map(|k| k.data as i32)
+        {
+            return Err(Error::Os(errno));
+        }
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }

@@ -22,6 +22,11 @@ pub(crate) const ENOENT: i32 = 2;
 /// See [`ENOENT`].
 pub(crate) const EBADF: i32 = 9;
 
+/// `ident` of the waker's `EVFILT_USER` filter. That filter has its own namespace of idents,
+/// so this never collides with an fd's `EVFILT_READ`/`EVFILT_WRITE` (fd 0 included).
+#[cfg_attr(not(test), allow(dead_code))] // unused on OpenBSD (a pipe there)
+pub(crate) const USER_IDENT: usize = 0;
+
 /// The two filters the selector uses: `EVFILT_READ`, `EVFILT_WRITE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Filter {
@@ -153,6 +158,9 @@ pub(crate) struct Kev {
     pub(crate) flags: u32,
     /// `data`, widened: the errno of an `EV_ERROR` entry (0 = the change was applied).
     pub(crate) data: i64,
+    /// Whether `filter` is `EVFILT_USER`, the waker's (its `ident` is no fd: it lives in that
+    /// filter's own namespace, so it never collides with a registration).
+    pub(crate) user: bool,
 }
 
 /// What became of one change.
@@ -246,6 +254,7 @@ impl Kev {
         filter: None,
         flags: 0,
         data: 0,
+        user: false,
     };
 }
 
@@ -348,14 +357,21 @@ impl FilterCount {
 /// Append one `(fd, events)` per ready fd to `ready`: `EVFILT_READ` → READ, `EVFILT_WRITE` →
 /// WRITE (also with `EV_EOF`, as CPython), READ and WRITE for the same fd merged into one
 /// entry (CPython returns two). `EV_ERROR` entries and foreign filters are not readiness and are
-/// skipped. Entries are left unmasked (the caller masks them with the key's events).
+/// skipped. Entries are left unmasked (the caller masks them with the key's events). A
+/// returned `EVFILT_USER` entry (the waker, reset by `EV_CLEAR` as it was returned) appends
+/// one `(WOKEN, EMPTY)` after them, whatever its `ident`.
 pub(crate) fn collect_ready(
     returned: impl IntoIterator<Item = Kev>,
     ready: &mut alloc::vec::Vec<(RawFd, Events)>,
 ) {
     let start = ready.len();
+    let mut woken = false;
     for k in returned {
         if k.flags & EV_ERROR != 0 {
+            continue;
+        }
+        if k.user {
+            woken = true;
             continue;
         }
         let (Some(filter), Ok(fd)) = (k.filter, RawFd::try_from(k.ident)) else {
@@ -364,6 +380,9 @@ pub(crate) fn collect_ready(
         ready.push((fd, filter.event()));
     }
     merge_per_fd(ready, start);
+    if woken {
+        ready.push((crate::selector::WOKEN, Events::EMPTY));
+    }
 }
 
 /// Merge the entries of `ready[start..]` that share an fd into one, or-ing their events. The
@@ -414,6 +433,7 @@ mod tests {
             filter: Some(filter),
             flags: EV_ERROR,
             data: errno,
+            user: false,
         }
     }
 
@@ -423,6 +443,7 @@ mod tests {
             ident: fd as usize,
             filter: Some(filter),
             flags,
+            user: false,
             data: 17,
         }
     }
@@ -740,6 +761,7 @@ mod tests {
             filter: Some(Read),
             flags: EV_ERROR,
             data: i64::from(EBADF),
+            user: false,
         };
         collect_ready([error, ev(5, Write, 0)], &mut ready);
         assert_eq!(ready, [(5, W)]);
@@ -779,5 +801,73 @@ mod tests {
         let mut one = vec![];
         collect_ready([ev(2, Filter::Write, 0)], &mut one);
         assert_eq!(one, [(2, W)]);
+    }
+
+    /// The waker's `EVFILT_USER` filter in memory, as kqueue(2) documents it: added with
+    /// `EV_ADD | EV_CLEAR`, triggered by `NOTE_TRIGGER` (any number of times: one pending
+    /// event), returned once by the next wait and reset then (`EV_CLEAR`).
+    struct UserKq {
+        added: bool,
+        triggered: bool,
+        /// Readiness of fd filters, returned by every wait (level-triggered).
+        level: Vec<Kev>,
+    }
+
+    impl UserKq {
+        fn trigger(&mut self) {
+            assert!(self.added, "NOTE_TRIGGER before EV_ADD is ENOENT");
+            self.triggered = true;
+        }
+
+        fn wait(&mut self) -> Vec<Kev> {
+            let mut out = self.level.clone();
+            if core::mem::take(&mut self.triggered) {
+                out.push(Kev {
+                    ident: USER_IDENT,
+                    filter: None,
+                    flags: 0x20, // EV_CLEAR, echoed back
+                    data: 0,
+                    user: true,
+                });
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn evfilt_user_wakes_coalesce_and_never_collide_with_an_fd() {
+        use crate::selector::WOKEN;
+        use Filter::*;
+        // fd 0 (== the user filter's ident) registered for READ and ready.
+        let mut kq = UserKq {
+            added: true,
+            triggered: false,
+            level: vec![ev(USER_IDENT as RawFd, Read, 0)],
+        };
+        for _ in 0..10_000 {
+            kq.trigger();
+        }
+        let mut ready = Vec::new();
+        collect_ready(kq.wait(), &mut ready);
+        assert_eq!(ready, [(0, R), (WOKEN, Events::EMPTY)]);
+        // Reset by EV_CLEAR: the next wait reports the fd only.
+        ready.clear();
+        collect_ready(kq.wait(), &mut ready);
+        assert_eq!(ready, [(0, R)]);
+        // A wake with nothing ready: just WOKEN, which no key has.
+        kq.level.clear();
+        kq.trigger();
+        ready.clear();
+        collect_ready(kq.wait(), &mut ready);
+        assert_eq!(ready, [(WOKEN, Events::EMPTY)]);
+        // An EV_ERROR receipt for the user filter is not a wake.
+        ready.clear();
+        let receipt = Kev {
+            flags: EV_ERROR,
+            user: true,
+            ..Kev::NONE
+        };
+        collect_ready([receipt], &mut ready);
+        assert!(ready.is_empty());
     }
 }

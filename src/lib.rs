@@ -95,6 +95,7 @@ mod syscall;
 #[cfg(unix)]
 mod table;
 mod timeout;
+mod waker;
 
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
 #[cfg(ioselectors_devpoll)]
@@ -111,6 +112,7 @@ pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};
 pub use select::{SelectBackend, SelectSelector};
 pub use selector::{BaseSelector, GenericSelector, Ready, Rejected};
+pub use waker::Waker;
 
 // Every selector type is `Send + Sync` whenever its file objects and data are, on every target
 // where it exists (kqueue's event buffer once made `KqueueSelector` and `DefaultSelector`

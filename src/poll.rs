@@ -1,13 +1,15 @@
 //! [`PollSelector`]: `poll(2)`, Python's `selectors.PollSelector`.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
 use ioselectors_sys::{pollfd, POLLIN, POLLOUT};
 
 use crate::events::{from_poll_like, to_poll_like};
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::table::Table;
+use crate::waker::{Shared, Source};
 use crate::{syscall, timeout, Events, RawFd, Result};
 
 /// Python's `selectors.PollSelector`, over `poll(2)`. Available on every unix.
@@ -56,6 +58,8 @@ pub struct PollBackend {
     /// `position[fd]` is the index of `fd`'s entry in `fds` (a paged table: memory follows
     /// the registered fds, not the largest one).
     position: Table<u32, POSITION_PAGE>,
+    /// The waker's fd, appended to `fds` for each `poll()` call and taken off after it.
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for PollBackend {}
@@ -65,6 +69,7 @@ impl PollBackend {
         PollBackend {
             fds: Vec::new(),
             position: Table::new(),
+            waker: None,
         }
     }
 
@@ -136,7 +141,21 @@ impl Interface for PollBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
-        if syscall::poll(&mut self.fds, timeout::to_millis(timeout))? == 0 {
+        if let Some(waker) = &self.waker {
+            self.fds.push(pollfd {
+                fd: waker.fd(),
+                events: POLLIN,
+                revents: 0,
+            });
+        }
+        let res = syscall::poll(&mut self.fds, timeout::to_millis(timeout));
+        if let Some(waker) = &self.waker {
+            if self.fds.pop().is_some_and(|p| p.revents != 0) {
+                waker.drain();
+                ready.push((WOKEN, Events::EMPTY));
+            }
+        }
+        if res? == 0 {
             return Ok(());
         }
         for p in &self.fds {
@@ -151,6 +170,12 @@ impl Interface for PollBackend {
 
     fn close(&mut self) {
         *self = PollBackend::new();
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let shared = Shared::new(Source::new_fd()?);
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }
 

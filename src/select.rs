@@ -1,12 +1,14 @@
 //! [`SelectSelector`]: `select(2)`, Python's `selectors.SelectSelector`.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ffi::c_int;
 use core::time::Duration;
 
 use ioselectors_sys::{self as sys, fd_mask, NFDBITS};
 
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::waker::{Shared, Source};
 use crate::{syscall, timeout, Error, Events, RawFd, Result};
 
 /// Python's `selectors.SelectSelector`, over `select(2)`. Available on every unix (and on
@@ -60,6 +62,8 @@ pub struct SelectBackend {
     write_out: Vec<fd_mask>,
     /// The largest registered fd, -1 when none.
     max_fd: c_int,
+    /// The waker's fd, added to the read set handed to the kernel (not to `readers`).
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for SelectBackend {}
@@ -72,6 +76,7 @@ impl SelectBackend {
             read_out: Vec::new(),
             write_out: Vec::new(),
             max_fd: -1,
+            waker: None,
         }
     }
 
@@ -153,10 +158,29 @@ impl Interface for SelectBackend {
     ) -> Result<()> {
         self.read_out.clone_from(&self.readers);
         self.write_out.clone_from(&self.writers);
+        let mut nfds = self.max_fd + 1;
+        // The waker's bit, set in the copy only, so a registration of any fd is untouched.
+        let waker = self.waker.as_ref().map(|w| (w.fd(), sys::__FD_ELT(w.fd())));
+        if let Some((fd, word)) = waker {
+            if word >= self.read_out.len() {
+                self.read_out.resize(word + 1, 0);
+                self.write_out.resize(word + 1, 0);
+            }
+            self.read_out[word] |= sys::__FD_MASK(fd);
+            nfds = nfds.max(fd + 1);
+        }
         let tv = timeout.map(timeout::to_timeval);
-        let n = syscall::select(self.max_fd + 1, &mut self.read_out, &mut self.write_out, tv)?;
+        let n = syscall::select(nfds, &mut self.read_out, &mut self.write_out, tv)?;
         if n == 0 {
             return Ok(());
+        }
+        if let (Some((fd, word)), Some(w)) = (waker, &self.waker) {
+            let bit = sys::__FD_MASK(fd);
+            if self.read_out[word] & bit != 0 {
+                self.read_out[word] &= !bit;
+                w.drain();
+                ready.push((WOKEN, Events::EMPTY));
+            }
         }
         for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
             let mut bits = r | w;
@@ -180,5 +204,15 @@ impl Interface for SelectBackend {
 
     fn close(&mut self) {
         *self = SelectBackend::new();
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let shared = Shared::new(Source::new_fd()?);
+        let fd = shared.fd();
+        if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
+            return Err(Error::InvalidFd(fd));
+        }
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }

@@ -1,10 +1,12 @@
 //! [`SelectSelector`] on Windows: winsock `select`, Python's `selectors.SelectSelector` there.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::syscall::{self, SocketSet};
+use crate::waker::{Shared, Source};
 use crate::{timeout, Events, RawFd, Result};
 
 /// Python's `selectors.SelectSelector`, over winsock `select` (on unix, over `select(2)`).
@@ -65,6 +67,8 @@ pub struct SelectBackend {
     read_set: SocketSet,
     write_set: SocketSet,
     except_set: SocketSet,
+    /// The waker's socket (a UDP socket connected to itself), added to the read set.
+    waker: Option<Arc<Shared>>,
 }
 
 impl Sealed for SelectBackend {}
@@ -88,6 +92,7 @@ impl SelectBackend {
             read_set: SocketSet::new(),
             write_set: SocketSet::new(),
             except_set: SocketSet::new(),
+            waker: None,
         }
     }
 
@@ -121,12 +126,13 @@ impl Interface for SelectBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
-        if self.readers.is_empty() && self.writers.is_empty() {
+        let waker = self.waker.as_ref().map(|w| w.socket());
+        if self.readers.is_empty() && self.writers.is_empty() && waker.is_none() {
             // Winsock rejects three empty sets (WSAEINVAL); Python on unix sleeps instead.
             syscall::sleep(timeout);
             return Ok(());
         }
-        self.read_set.fill(&self.readers);
+        self.read_set.fill_with(&self.readers, waker);
         self.write_set.fill(&self.writers);
         self.except_set.fill(&self.writers);
         let tv = timeout.map(timeout::to_timeval);
@@ -140,7 +146,10 @@ impl Interface for SelectBackend {
             return Ok(());
         }
         let start = ready.len();
-        let read = self.read_set.sockets().iter().map(|&s| (s, Events::READ));
+        let woken = waker.is_some_and(|w| self.read_set.sockets().contains(&w));
+        let read = (self.read_set.sockets().iter())
+            .filter(|&&s| Some(s) != waker)
+            .map(|&s| (s, Events::READ));
         // CPython: `r, w, x = select(r, w, w)`, then `w + x` counts as writable.
         let write = (self.write_set.sockets().iter())
             .chain(self.except_set.sockets())
@@ -155,10 +164,22 @@ impl Interface for SelectBackend {
             }
             same
         });
+        if woken {
+            if let Some(w) = &self.waker {
+                w.drain();
+            }
+            ready.push((WOKEN, Events::EMPTY));
+        }
         Ok(())
     }
 
     fn close(&mut self) {
         *self = SelectBackend::new();
+    }
+
+    fn add_waker(&mut self) -> Result<Arc<Shared>> {
+        let shared = Shared::new(Source::new_socket()?);
+        self.waker = Some(Arc::clone(&shared));
+        Ok(shared)
     }
 }

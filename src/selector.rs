@@ -5,9 +5,21 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use alloc::sync::Arc;
+
 use crate::registry::{Registry, SelectorMap};
 use crate::timeout::Deadline;
-use crate::{Error, Events, FileObj, RawFd, Result, SelectorKey};
+use crate::waker::{Owner, Shared};
+use crate::{Error, Events, FileObj, RawFd, Result, SelectorKey, Waker};
+
+/// The fd a backend's `wait` reports, with empty events, when it drained the waker: no key
+/// has it (negative on unix, `INVALID_SOCKET` on Windows), so it is never a result.
+#[cfg(unix)]
+pub(crate) const WOKEN: RawFd = -1;
+/// The fd a backend's `wait` reports, with empty events, when it drained the waker: no key
+/// has it (negative on unix, `INVALID_SOCKET` on Windows), so it is never a result.
+#[cfg(windows)]
+pub(crate) const WOKEN: RawFd = ioselectors_sys::INVALID_SOCKET;
 
 /// Python's `selectors.BaseSelector`: register file objects with an event mask and attached
 /// data, then wait until some are ready.
@@ -179,14 +191,19 @@ pub trait Interface: Sealed {
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()>;
     /// One wait of at most `timeout` (`None` blocks), appending `(fd, events)` for the ready
     /// fds to `ready` (unmasked, merged per fd). `nkeys` is the number of registered fds.
+    /// If the waker's object was ready, it is drained and `(WOKEN, EMPTY)` appended.
     fn wait(
         &mut self,
         timeout: Option<Duration>,
         nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()>;
-    /// Release the kernel object.
+    /// Release the kernel object (and the backend's share of the waker).
     fn close(&mut self);
+    /// Make the waker's kernel object, watch it outside the registrations (from now on every
+    /// `wait` includes it), and return it; the backend keeps a share to watch and drain.
+    /// Called at most once per open selector.
+    fn add_waker(&mut self) -> Result<Arc<Shared>>;
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
@@ -201,6 +218,9 @@ pub struct GenericSelector<B, F = RawFd, D = ()> {
     keys: Registry<F, D>,
     ready: Vec<(RawFd, Events)>,
     closed: bool,
+    /// The selector's share of its waker, made by the first `waker()`; dropping it (on
+    /// `close` or drop) makes every `Waker` answer `Closed`.
+    waker: Option<Owner>,
 }
 
 impl<B: Interface, F, D> GenericSelector<B, F, D> {
@@ -210,7 +230,43 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
             keys: Registry::new(),
             ready: Vec::new(),
             closed: false,
+            waker: None,
         }
+    }
+
+    /// A [`Waker`] for this selector: `wake()` makes the `select` blocked on it (or the next
+    /// one) return early, from any thread or a signal handler. The first call makes the kernel
+    /// object (see [`Waker`] for which, per OS and backend); later calls return handles on the
+    /// same one. The waker is not a key and never appears in `get_map()` or in results.
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use std::time::Duration;
+    /// use ioselectors::{BaseSelector, Error, SelectSelector};
+    ///
+    /// let mut sel: SelectSelector = SelectSelector::new();
+    /// let waker = sel.waker()?;
+    /// waker.wake()?;
+    /// waker.wake()?; // coalesces with the first
+    /// assert!(sel.select(Some(Duration::from_secs(5)))?.is_empty()); // at once
+    /// sel.close();
+    /// assert_eq!(waker.wake(), Err(Error::Closed));
+    /// # }
+    /// # Ok::<(), ioselectors::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; [`Error::Os`] when the kernel object cannot be made (e.g. `EMFILE`);
+    /// on `SelectSelector` outside Linux, [`Error::InvalidFd`] if its fd is ≥ `FD_SETSIZE`.
+    pub fn waker(&mut self) -> Result<Waker> {
+        self.check_open()?;
+        if let Some(owner) = &self.waker {
+            return Ok(owner.waker());
+        }
+        let owner = Owner::new(self.backend.add_waker()?);
+        let waker = owner.waker();
+        self.waker = Some(owner);
+        Ok(waker)
     }
 
     /// Whether [`close`](BaseSelector::close) has been called.
@@ -327,16 +383,21 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
             let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
             // Python drops events for fds it no longer knows and masks with the key's events;
             // we also drop entries whose mask comes out empty. A wait whose entries all go is
-            // "nothing yet": the timeout still holds.
+            // "nothing yet": the timeout still holds, unless the waker was drained (its
+            // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
+            let mut woken = false;
             self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
                 Some(key) => {
                     *events &= key.events;
                     !events.is_empty()
                 }
-                None => false,
+                None => {
+                    woken |= *fd == WOKEN;
+                    false
+                }
             });
             match res {
-                Ok(()) if !self.ready.is_empty() => break,
+                Ok(()) if woken || !self.ready.is_empty() => break,
                 // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
                 Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
                 Err(err) => return Err(err),
@@ -358,6 +419,8 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     fn close(&mut self) {
         if !self.closed {
             self.closed = true;
+            // Every Waker answers Closed from now on; the kernel object goes with the last one.
+            self.waker = None;
             self.backend.close();
             self.keys.clear();
             self.ready = Vec::new();

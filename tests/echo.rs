@@ -144,7 +144,12 @@ impl Server {
     fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
         let status = wait_bounded(&mut self.child, "echo_server");
         let stderr = self.stderr.take().unwrap().join().unwrap();
-        let lines = self.stdout.try_iter().collect();
+        // The reader thread ends at EOF, which comes once the server has exited: read until
+        // then (bounded), so no line still in flight is missed.
+        let mut lines = Vec::new();
+        while let Ok(line) = self.stdout.recv_timeout(DEADLINE) {
+            lines.push(line);
+        }
         (status, lines, stderr)
     }
 }
@@ -493,4 +498,67 @@ fn client_fails_on_a_wrong_echo_and_on_no_server() {
     );
     assert_eq!(status.code(), Some(1), "stdout {out:?} stderr {err:?}");
     assert_eq!(err.matches("connect: ").count(), 2, "{err:?}");
+}
+
+/// SIGTERM (and SIGINT) through the handler that calls `Waker::wake`: the server wakes from
+/// `select(None)`, prints "shutting down", closes every connection (each client reads EOF)
+/// and exits 0, on every backend.
+#[cfg(unix)]
+#[test]
+fn signal_shuts_the_server_down_cleanly() {
+    let Some(server_bin) = example("echo_server") else {
+        return;
+    };
+    for (i, &backend) in BACKENDS.iter().enumerate() {
+        let (sig, name) = if i == 0 {
+            (libc::SIGINT, "SIGINT")
+        } else {
+            (libc::SIGTERM, "SIGTERM")
+        };
+        let server = Server::start(&server_bin, &["--backend", backend]);
+        let mut clients = Vec::new();
+        for n in 0..3 {
+            let mut c = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+            c.set_read_timeout(Some(DEADLINE)).unwrap();
+            let msg = format!("ping {n}");
+            c.write_all(msg.as_bytes()).unwrap();
+            let mut buf = vec![0; msg.len()];
+            c.read_exact(&mut buf).expect("echo before the signal");
+            assert_eq!(buf, msg.as_bytes());
+            clients.push(c);
+        }
+        // The server is now blocked in select(None) with 3 connections and the listener.
+        let pid = libc::pid_t::try_from(server.child.id()).expect("pid");
+        // SAFETY: kill takes two integers; pid is our running child.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+        for (n, c) in clients.iter_mut().enumerate() {
+            let mut buf = [0; 16];
+            match c.read(&mut buf) {
+                Ok(0) => {}
+                other => panic!("{backend}/{name}: client {n} got {other:?}, not EOF"),
+            }
+        }
+        let (status, lines, err) = server.finish();
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "{backend}/{name}: server {status}, stderr {err}"
+        );
+        assert_eq!(err, "", "{backend}/{name}: server stderr");
+        assert_eq!(
+            count(&lines, "shutting down"),
+            1,
+            "{backend}/{name}: {lines:#?}"
+        );
+        let after: Vec<String> = lines
+            .iter()
+            .skip_while(|l| *l != "shutting down")
+            .cloned()
+            .collect();
+        assert_eq!(
+            count(&after, "closing 127.0.0.1:"),
+            3,
+            "{backend}/{name}: every connection closed after the signal: {lines:#?}"
+        );
+    }
 }

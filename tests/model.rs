@@ -1,5 +1,6 @@
 //! The fuzz targets' model-based op interpreter (`tests/model/mod.rs`), run on stable Rust:
-//! thousands of op sequences from a seeded xorshift generator on every Linux backend, the
+//! thousands of op sequences (including `waker()` and `wake()`) from a seeded xorshift
+//! generator on every Linux backend, the
 //! fuzz seed corpus, and a few directed sequences for the cases the model exists for.
 //!
 //! `MODEL_SEQUENCES=N` changes the number of generated sequences per backend (default 4 000),
@@ -250,6 +251,42 @@ pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
                     Select { borrowed: false },
                 ])
                 .collect(),
+        ),
+        (
+            "waker: invisible, coalescing, closed with its selector, kept across a rebuild",
+            vec![
+                Wake(0), // no handle yet: nothing
+                Waker,
+                GetMap,
+                Register(Slot(0), 1, 0),
+                Wake(0),
+                Wake(0),
+                Wake(1),
+                Select { borrowed: false }, // [] (nothing written), the wakes drained
+                Write(1),
+                Wake(0),
+                Select { borrowed: true }, // slot 0 only
+                Waker,                     // a second handle on the same object
+                Wake(1),
+                // A ghost on epoll (slot 4's file lives on at 10): the next select rebuilds
+                // the instance, with the waker's entry.
+                Register(Slot(4), 1, 4),
+                Dup2(4, 10),
+                Dup2(6, 4),
+                Unregister(Slot(4)),
+                Write(11),
+                Select { borrowed: false },
+                Wake(0),
+                Close,
+                Wake(0), // Closed
+                Waker,   // Closed
+                Recreate,
+                Wake(1), // still Closed: its selector is gone
+                Waker,
+                Wake(2),
+                Select { borrowed: false },
+                Recreate,
+            ],
         ),
     ]
 }

@@ -189,7 +189,29 @@ same_const!(POLLRDHUP);
 
 same_const!(FD_SETSIZE, CLOCK_MONOTONIC);
 
-same_const!(F_GETFD, F_SETFD, FD_CLOEXEC, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_CLOEXEC);
+same_const!(
+    F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK,
+    O_CLOEXEC,
+);
+
+// The waker's mechanisms: eventfd (Linux, Android, illumos), pipe2 (all but Apple), EVFILT_USER
+// (kqueue OSes but OpenBSD), and signal for the echo server's SIGINT/SIGTERM handler.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+same_const!(EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE);
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+same_fn!(eventfd(c_uint, c_int) -> c_int);
+#[cfg(not(target_vendor = "apple"))]
+same_fn!(pipe2(*mut c_int, c_int) -> c_int);
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+same_const!(EVFILT_USER, NOTE_TRIGGER);
+same_type!(sighandler_t);
+same_const!(SIGINT, SIGTERM, SIG_ERR, SIG_DFL);
+same_fn!(signal(c_int, sighandler_t) -> sighandler_t);
 
 same_const!(
     EPERM,

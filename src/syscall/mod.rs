@@ -17,11 +17,11 @@ use ioselectors_sys as sys;
 /// memory", the `GetLastError` codes `std::io::Error` understands there. `ENFILE` has no
 /// winsock counterpart; `WSAENOBUFS` stands in.
 #[cfg(unix)]
-pub(crate) use sys::{EINTR, EMFILE, ENFILE, ENOMEM, ENOSYS};
+pub(crate) use sys::{EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM, ENOSYS};
 #[cfg(windows)]
 pub(crate) use sys::{
     ERROR_CALL_NOT_IMPLEMENTED as ENOSYS, ERROR_NOT_ENOUGH_MEMORY as ENOMEM, WSAEINTR as EINTR,
-    WSAEMFILE as EMFILE, WSAENOBUFS as ENFILE,
+    WSAEMFILE as EMFILE, WSAENOBUFS as ENFILE, WSAEWOULDBLOCK as EAGAIN,
 };
 
 #[cfg(unix)]

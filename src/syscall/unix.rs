@@ -45,6 +45,70 @@ impl Drop for OwnedFd {
     }
 }
 
+/// `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`: a waker's kernel object on Linux, Android and
+/// illumos (the epoll OSes are the eventfd ones).
+#[cfg(ioselectors_epoll)]
+pub(crate) fn eventfd() -> Result<OwnedFd> {
+    // SAFETY: eventfd takes an initial count and a flag word and returns a new fd or -1.
+    let fd = cvt(unsafe { sys::eventfd(0, sys::EFD_CLOEXEC | sys::EFD_NONBLOCK) })?;
+    Ok(OwnedFd(fd))
+}
+
+/// A non-blocking, close-on-exec pipe, `(read end, write end)`: `pipe2(O_CLOEXEC |
+/// O_NONBLOCK)`, or on Apple's OSes (no `pipe2`) `pipe` then `fcntl` on each end (a concurrent
+/// `fork`+`exec` in between inherits the ends, as with `kqueue()`). The waker's object where
+/// there is no eventfd.
+#[cfg(not(ioselectors_epoll))]
+pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as c_int; 2];
+    #[cfg(not(target_vendor = "apple"))]
+    {
+        // SAFETY: fds is valid for writes of the two ints pipe2 fills in.
+        cvt(unsafe { sys::pipe2(fds.as_mut_ptr(), sys::O_CLOEXEC | sys::O_NONBLOCK) })?;
+        Ok((OwnedFd(fds[0]), OwnedFd(fds[1])))
+    }
+    #[cfg(target_vendor = "apple")]
+    {
+        // SAFETY: fds is valid for writes of the two ints pipe fills in.
+        cvt(unsafe { sys::pipe(fds.as_mut_ptr()) })?;
+        let ends = (OwnedFd(fds[0]), OwnedFd(fds[1]));
+        for fd in [ends.0.raw(), ends.1.raw()] {
+            // SAFETY: F_SETFD takes one int argument; fd is owned by `ends`.
+            cvt(unsafe { sys::fcntl(fd, sys::F_SETFD, sys::FD_CLOEXEC) })?;
+            // SAFETY: F_GETFL takes no third argument; fd is owned by `ends`.
+            let flags = cvt(unsafe { sys::fcntl(fd, sys::F_GETFL) })?;
+            // SAFETY: F_SETFL takes one int argument; fd is owned by `ends`.
+            cvt(unsafe { sys::fcntl(fd, sys::F_SETFL, flags | sys::O_NONBLOCK) })?;
+        }
+        Ok(ends)
+    }
+}
+
+/// One `write(fd, buf)`: the number of bytes written. Async-signal-safe (no allocation, no
+/// lock): what [`Waker::wake`](crate::Waker::wake) calls.
+pub(crate) fn write(fd: &OwnedFd, buf: &[u8]) -> Result<usize> {
+    // SAFETY: buf is valid for reads of buf.len() bytes for the call; fd is owned by an OwnedFd
+    // the caller borrows, so it is open and is the file it was made for.
+    let n = unsafe { sys::write(fd.raw(), buf.as_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(Error::Os(errno()))
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// One `read(fd, buf)`: the number of bytes read.
+pub(crate) fn read(fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: buf is valid for writes of buf.len() bytes for the call; fd is owned by an
+    // OwnedFd the caller borrows, so it is open and is the file it was made for.
+    let n = unsafe { sys::read(fd.raw(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(Error::Os(errno()))
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// Whether `fd` is open: `fcntl(fd, F_GETFD)`, `Err(Os(EBADF))` if not.
 pub(crate) fn check_fd_open(fd: c_int) -> Result<()> {
     // SAFETY: F_GETFD takes no third argument and only reads the descriptor table.
@@ -266,6 +330,27 @@ pub(crate) fn kevent(
     // is plain old data (integers and a raw pointer).
     unsafe { events.set_len(len + n) };
     Ok(n)
+}
+
+/// `kevent(kq, &change, 1, NULL, 0, NULL)`: submit one change and return at once (no event
+/// list: `nevents == 0` does not wait). No allocation, async-signal-safe (kevent(2) is a
+/// system call): the waker's `NOTE_TRIGGER`. Not on OpenBSD, whose waker is a pipe.
+#[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
+pub(crate) fn kevent_submit(kq: &OwnedFd, change: &sys::kevent) -> Result<()> {
+    // SAFETY: change points to one valid kevent, only read during the call; the event list is
+    // null with nevents == 0, so the kernel writes nothing; a null timeout is allowed (not
+    // used with nevents == 0). kq is an open kqueue this OwnedFd owns.
+    cvt(unsafe {
+        sys::kevent(
+            kq.raw(),
+            change,
+            1,
+            core::ptr::null_mut(),
+            0,
+            core::ptr::null(),
+        )
+    })
+    .map(drop)
 }
 
 /// `open("/dev/poll", O_RDWR | O_CLOEXEC)`.

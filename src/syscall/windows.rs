@@ -78,13 +78,20 @@ impl SocketSet {
 
     /// Replace the contents with `sockets` (no allocation once the buffer is large enough).
     pub(crate) fn fill(&mut self, sockets: &[sys::SOCKET]) {
+        self.fill_with(sockets, None);
+    }
+
+    /// [`fill`](Self::fill), plus `extra` (the waker's socket) after `sockets`.
+    pub(crate) fn fill_with(&mut self, sockets: &[sys::SOCKET], extra: Option<sys::SOCKET>) {
+        let total = sockets.len() + usize::from(extra.is_some());
         // More than u32::MAX sockets cannot be registered; clamp so fd_count <= len - 1.
-        let count = u32::try_from(sockets.len()).unwrap_or(u32::MAX);
+        let count = u32::try_from(total).unwrap_or(u32::MAX);
         let mut header = [0u8; core::mem::size_of::<sys::SOCKET>()];
         header[..4].copy_from_slice(&count.to_ne_bytes());
         self.buf.clear();
         self.buf.push(sys::SOCKET::from_ne_bytes(header));
         self.buf.extend_from_slice(sockets);
+        self.buf.extend(extra);
         if self.buf.len() < 1 + sys::FD_SETSIZE {
             self.buf.resize(1 + sys::FD_SETSIZE, sys::INVALID_SOCKET);
         }
@@ -140,6 +147,81 @@ pub(crate) fn select(
     } else {
         Ok(usize::try_from(n).unwrap_or(0))
     }
+}
+
+/// A socket this crate opened (the waker's), closed exactly once on drop.
+#[derive(Debug)]
+pub(crate) struct OwnedSocket(sys::SOCKET);
+
+impl OwnedSocket {
+    pub(crate) fn raw(&self) -> sys::SOCKET {
+        self.0
+    }
+}
+
+impl Drop for OwnedSocket {
+    fn drop(&mut self) {
+        // SAFETY: self.0 was returned by socket() to this OwnedSocket, its only owner, and
+        // this is the only place it is closed.
+        unsafe { sys::closesocket(self.0) };
+    }
+}
+
+/// `SOCKET_ERROR` → `Err(Os(WSAGetLastError()))`.
+fn cvt_wsa(ret: c_int) -> Result<c_int> {
+    if ret == sys::SOCKET_ERROR {
+        Err(Error::Os(wsa_error()))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// The waker's object on Windows: a non-blocking UDP socket bound to 127.0.0.1 on a port the
+/// system picks and connected to itself, so a `send` makes it readable.
+pub(crate) fn self_connected_udp() -> Result<OwnedSocket> {
+    winsock_init()?;
+    // SAFETY: socket takes three integers and returns a new socket or INVALID_SOCKET.
+    let s = unsafe { sys::socket(sys::AF_INET, sys::SOCK_DGRAM, sys::IPPROTO_UDP) };
+    if s == sys::INVALID_SOCKET {
+        return Err(Error::Os(wsa_error()));
+    }
+    let s = OwnedSocket(s);
+    let mut addr = sys::sockaddr_in {
+        sin_family: sys::AF_INET as u16,
+        sin_port: 0,
+        sin_addr: sys::in_addr {
+            s_addr: sys::INADDR_LOOPBACK.to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let mut len = core::mem::size_of::<sys::sockaddr_in>() as c_int;
+    let ptr = (&mut addr as *mut sys::sockaddr_in).cast::<sys::sockaddr>();
+    // SAFETY: ptr points to a sockaddr_in of len bytes, read (bind, connect) or written
+    // (getsockname, at most *len bytes) during each call only; s is owned by this function.
+    unsafe {
+        cvt_wsa(sys::bind(s.raw(), ptr, len))?;
+        cvt_wsa(sys::getsockname(s.raw(), ptr, &mut len))?;
+        cvt_wsa(sys::connect(s.raw(), ptr, len))?;
+    }
+    let mut nonblocking: core::ffi::c_ulong = 1;
+    // SAFETY: FIONBIO reads one u_long through argp, which points to a live one.
+    cvt_wsa(unsafe { sys::ioctlsocket(s.raw(), sys::FIONBIO, &mut nonblocking) })?;
+    Ok(s)
+}
+
+/// One `send` of one byte: the waker's wake on Windows.
+pub(crate) fn send_byte(s: &OwnedSocket) -> Result<()> {
+    let byte = 1u8;
+    // SAFETY: buf points to one readable byte for the call; s is an open socket.
+    cvt_wsa(unsafe { sys::send(s.raw(), (&byte as *const u8).cast(), 1, 0) }).map(drop)
+}
+
+/// One `recv` into `buf`: the byte count.
+pub(crate) fn recv(s: &OwnedSocket, buf: &mut [u8]) -> Result<usize> {
+    let len = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: buf is valid for writes of len <= buf.len() bytes for the call.
+    let n = cvt_wsa(unsafe { sys::recv(s.raw(), buf.as_mut_ptr().cast(), len, 0) })?;
+    Ok(n as usize)
 }
 
 /// `QueryPerformanceCounter` as a `Duration` since an arbitrary epoch (boot): monotonic.

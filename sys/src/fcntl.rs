@@ -138,6 +138,21 @@ extern "C" {
     ///  - [illumos](https://illumos.org/man/2/pipe)
     pub fn pipe(fds: *mut c_int) -> c_int;
 
+    /// `int pipe2(int fds[2], int flags)`—Create a pipe with `O_CLOEXEC` and/or `O_NONBLOCK`
+    /// set atomically on both ends. Everywhere here but Apple's OSes (which lack it: use `pipe`
+    /// then `fcntl`).
+    ///
+    /// # References
+    ///  - [POSIX](https://pubs.opengroup.org/onlinepubs/9799919799/functions/pipe.html)
+    ///  - [Linux](https://man7.org/linux/man-pages/man2/pipe2.2.html)
+    ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=pipe2&sektion=2)
+    ///  - [NetBSD](https://man.netbsd.org/pipe2.2)
+    ///  - [OpenBSD](https://man.openbsd.org/pipe2.2)
+    ///  - [DragonFly](https://man.dragonflybsd.org/?command=pipe&section=2)
+    ///  - [illumos](https://illumos.org/man/2/pipe2)
+    #[cfg(not(target_vendor = "apple"))]
+    pub fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
+
     /// `int dup(int fd)`—Duplicate a file descriptor.
     ///
     /// # References
@@ -165,6 +180,10 @@ pub const F_GETFD: c_int = 1;
 pub const F_SETFD: c_int = 2;
 /// Descriptor flag: close on `exec`.
 pub const FD_CLOEXEC: c_int = 1;
+/// `fcntl` command: get the file status flags (`O_NONBLOCK`, ...).
+pub const F_GETFL: c_int = 3;
+/// `fcntl` command: set the file status flags.
+pub const F_SETFL: c_int = 4;
 
 /// `open` flag: read only.
 pub const O_RDONLY: c_int = 0;

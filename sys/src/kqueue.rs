@@ -147,3 +147,34 @@ pub const EV_RECEIPT: Flags = 0x40;
 pub const EV_ERROR: Flags = 0x4000;
 /// Returned: end of file (the peer closed, or the pipe's other end is closed).
 pub const EV_EOF: Flags = 0x8000;
+
+// EVFILT_USER: a user-triggered event with no descriptor behind it (what a waker needs). Its
+// value differs per OS; OpenBSD gained it only in 7.x, so it is not declared there.
+
+/// Filter: user-triggered event, identified by `ident` alone (xnu `bsd/sys/event.h`: `-10`).
+#[cfg(target_vendor = "apple")]
+pub const EVFILT_USER: Filter = -10;
+/// Filter: user-triggered event, identified by `ident` alone (`sys/sys/event.h`: `-11`).
+#[cfg(target_os = "freebsd")]
+pub const EVFILT_USER: Filter = -11;
+/// Filter: user-triggered event, identified by `ident` alone (`sys/sys/event.h`: `-9`).
+#[cfg(target_os = "dragonfly")]
+pub const EVFILT_USER: Filter = -9;
+/// Filter: user-triggered event, identified by `ident` alone (NetBSD 10 `sys/sys/event.h`:
+/// `8`).
+#[cfg(target_os = "netbsd")]
+pub const EVFILT_USER: Filter = 8;
+/// `fflags` for `EVFILT_USER`: trigger the event (the same value on every OS that has it).
+///
+/// # References
+///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kevent.2.html)
+///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2)
+///  - [NetBSD](https://man.netbsd.org/kevent.2)
+///  - [DragonFly](https://man.dragonflybsd.org/?command=kevent&section=2)
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+pub const NOTE_TRIGGER: c_uint = 0x0100_0000;

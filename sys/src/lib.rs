@@ -4,12 +4,13 @@
 //!
 //! | OS | readiness interfaces declared here |
 //! |---|---|
-//! | Linux (glibc, musl), Android | `epoll`, `poll`, `select` |
+//! | Linux (glibc, musl), Android | `epoll`, `eventfd`, `poll`, `select` |
 //! | macOS, iOS (`target_vendor = "apple"`), FreeBSD 12+, NetBSD, OpenBSD, DragonFly | `kqueue`, `poll`, `select` |
-//! | illumos | `epoll`, `/dev/poll`, `poll`, `select` |
+//! | illumos | `epoll`, `eventfd`, `/dev/poll`, `poll`, `select` |
 //! | Solaris | `/dev/poll`, `poll`, `select` |
 //!
-//! Everywhere on unix: `clock_gettime`, `open`/`close`/`read`/`write`/`fcntl`/`ioctl`/`pipe`/`dup`,
+//! Everywhere on unix: `clock_gettime`, `open`/`close`/`read`/`write`/`fcntl`/`ioctl`/`pipe`/`pipe2`/`dup`,
+//! `signal`,
 //! the per-OS `errno` accessor (also re-exported as `errno_location`) and the `E*` values the
 //! safe layer matches on.
 //!
@@ -60,11 +61,15 @@ mod poll;
 #[cfg(unix)]
 mod select;
 #[cfg(unix)]
+mod signal;
+#[cfg(unix)]
 mod time;
 mod types;
 
 #[cfg(ioselectors_epoll)]
 mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+mod eventfd;
 
 #[cfg(ioselectors_kqueue)]
 mod kqueue;
@@ -85,6 +90,8 @@ pub use devpoll::*;
 pub use epoll::*;
 #[cfg(unix)]
 pub use errno::*;
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+pub use eventfd::*;
 #[cfg(unix)]
 pub use fcntl::*;
 #[cfg(ioselectors_kqueue)]
@@ -93,6 +100,8 @@ pub use kqueue::*;
 pub use poll::*;
 #[cfg(unix)]
 pub use select::*;
+#[cfg(unix)]
+pub use signal::*;
 #[cfg(unix)]
 pub use time::*;
 pub use types::*;

@@ -13,7 +13,7 @@
 //! C convention on 64-bit Windows) and live in `ws2_32.dll`; the clock and `Sleep` live in
 //! `kernel32.dll`.
 
-use crate::{c_char, c_int, c_long, c_ushort};
+use crate::{c_char, c_int, c_long, c_ulong, c_ushort};
 
 /// `WORD` (`minwindef.h`): 16-bit unsigned.
 pub type WORD = u16;
@@ -205,6 +205,82 @@ extern "system" {
     ) -> c_int;
 }
 
+/// Address family: IPv4 (`ws2def.h`).
+pub const AF_INET: c_int = 2;
+/// Socket type: datagram (`winsock2.h`).
+pub const SOCK_DGRAM: c_int = 2;
+/// Protocol: UDP (`ws2def.h`).
+pub const IPPROTO_UDP: c_int = 17;
+/// `ioctlsocket` command: set (non-zero argument) or clear non-blocking mode (`winsock2.h`:
+/// `_IOW('f', 126, u_long)`).
+pub const FIONBIO: c_long = 0x8004_667E_u32 as c_long;
+/// `INADDR_LOOPBACK`, 127.0.0.1, in host order (`ws2def.h`); `s_addr` takes network order.
+pub const INADDR_LOOPBACK: u32 = 0x7F00_0001;
+
+/// `struct in_addr` (`inaddr.h`), reduced to its `S_addr` member (network byte order).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct in_addr {
+    /// The address, network byte order.
+    pub s_addr: u32,
+}
+
+/// `struct sockaddr_in` (`ws2def.h`): an IPv4 address and port.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct sockaddr_in {
+    /// `AF_INET`.
+    pub sin_family: c_ushort,
+    /// Port, network byte order.
+    pub sin_port: c_ushort,
+    /// Address.
+    pub sin_addr: in_addr,
+    /// Padding to the size of `struct sockaddr`.
+    pub sin_zero: [c_char; 8],
+}
+
+/// `struct sockaddr` (`ws2def.h`): the generic address the calls take a pointer to.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sockaddr {
+    /// Address family.
+    pub sa_family: c_ushort,
+    /// Family-specific address.
+    pub sa_data: [c_char; 14],
+}
+
+#[link(name = "ws2_32")]
+extern "system" {
+    /// `socket` (`winsock2.h`): a new socket, or `INVALID_SOCKET`. Not inheritable by child
+    /// processes (winsock sockets are made non-inheritable since Windows 7 SP1).
+    pub fn socket(af: c_int, ty: c_int, protocol: c_int) -> SOCKET;
+
+    /// `bind` (`winsock2.h`): give `s` a local address. 0 or `SOCKET_ERROR`.
+    pub fn bind(s: SOCKET, name: *const sockaddr, namelen: c_int) -> c_int;
+
+    /// `connect` (`winsock2.h`): for a datagram socket, set its default peer. 0 or
+    /// `SOCKET_ERROR`.
+    pub fn connect(s: SOCKET, name: *const sockaddr, namelen: c_int) -> c_int;
+
+    /// `getsockname` (`winsock2.h`): the local address of `s` (`*namelen` bytes, updated).
+    pub fn getsockname(s: SOCKET, name: *mut sockaddr, namelen: *mut c_int) -> c_int;
+
+    /// `send` (`winsock2.h`): send `len` bytes to the connected peer; the count or
+    /// `SOCKET_ERROR`.
+    pub fn send(s: SOCKET, buf: *const c_char, len: c_int, flags: c_int) -> c_int;
+
+    /// `recv` (`winsock2.h`): receive up to `len` bytes (one datagram); the count or
+    /// `SOCKET_ERROR`.
+    pub fn recv(s: SOCKET, buf: *mut c_char, len: c_int, flags: c_int) -> c_int;
+
+    /// `ioctlsocket` (`winsock2.h`): control the socket's mode (`FIONBIO`). 0 or
+    /// `SOCKET_ERROR`.
+    pub fn ioctlsocket(s: SOCKET, cmd: c_long, argp: *mut c_ulong) -> c_int;
+
+    /// `closesocket` (`winsock2.h`): close a socket. 0 or `SOCKET_ERROR`.
+    pub fn closesocket(s: SOCKET) -> c_int;
+}
+
 #[link(name = "kernel32")]
 extern "system" {
     /// `QueryPerformanceCounter` (`profileapi.h`): the monotonic high-resolution counter, in
@@ -252,4 +328,8 @@ const _: () = {
         assert!(offset_of!(WSADATA, lpVendorInfo) == 396);
     }
     assert!(MAKEWORD(2, 2) == 0x0202);
+    // ws2def.h: sockaddr_in and sockaddr are both 16 bytes.
+    assert!(size_of::<sockaddr_in>() == 16 && size_of::<sockaddr>() == 16);
+    assert!(offset_of!(sockaddr_in, sin_port) == 2 && offset_of!(sockaddr_in, sin_addr) == 4);
+    assert!(FIONBIO == -2_147_195_266);
 };

@@ -17,6 +17,10 @@
 //!   generation, is a ghost: never reported, and a `select` that finds a ghost (or a second
 //!   item for one fd) ready rebuilds the list from the registrations, each with the file now
 //!   at its number (or none if the number is closed or a regular file);
+//! * the waker: `waker()` and `wake()` answer `Closed` exactly when the model's selector is
+//!   closed or was replaced; on epoll the interest list holds exactly one extra entry for it
+//!   (reserved user data, kept across rebuilds) whose eventfd counter is the number of wakes
+//!   since the last `select`, which drains it; results and the map never show it;
 //! * readiness: which events `select(0)` reports, from what was written, drained and closed,
 //!   through each kernel's rules (select's read/write sets, poll's `revents` filtered by the
 //!   requested bits plus ERR/HUP/NVAL, CPython's HUP/ERR → READ|WRITE mapping).
@@ -36,7 +40,7 @@ use std::time::Duration;
 use ioselectors::sys;
 use ioselectors::{
     BaseSelector, DefaultSelector, EpollSelector, Error, Events, PollSelector, RawFd,
-    SelectSelector, SelectorKey,
+    SelectSelector, SelectorKey, Waker,
 };
 
 /// The first fd number of the pool: high enough that nothing the process opens by itself
@@ -126,6 +130,10 @@ pub enum Op {
     CloseFd(usize),
     /// `dup2(from, to)`: the number `to` now refers to what `from` refers to.
     Dup2(usize, usize),
+    /// `waker()`: a new handle (the first makes the kernel object), kept by the runner.
+    Waker,
+    /// `wake()` on the runner's `n % count`-th handle (none yet: nothing happens).
+    Wake(u8),
 }
 
 struct Bytes<'a>(core::slice::Iter<'a, u8>);
@@ -159,7 +167,7 @@ pub fn decode(data: &[u8]) -> Vec<Op> {
         if ops.len() == MAX_OPS {
             break;
         }
-        let op = match kind % 15 {
+        let op = match kind % 17 {
             0..=2 => Op::Register(b.fd(), b.mask(), b.next()),
             3 => Op::Modify(b.fd(), b.mask(), b.next()),
             4 => Op::Unregister(b.fd()),
@@ -179,7 +187,9 @@ pub fn decode(data: &[u8]) -> Vec<Op> {
             10 | 11 => Op::Write(b.slot()),
             12 => Op::Drain(b.slot()),
             13 => Op::CloseFd(b.slot()),
-            _ => Op::Dup2(b.slot(), b.slot()),
+            14 => Op::Dup2(b.slot(), b.slot()),
+            15 => Op::Waker,
+            _ => Op::Wake(b.next()),
         };
         ops.push(op);
     }
@@ -216,6 +226,8 @@ pub fn encode(ops: &[Op]) -> Vec<u8> {
             Op::Drain(s) => out.extend([12, s as u8]),
             Op::CloseFd(s) => out.extend([13, s as u8]),
             Op::Dup2(a, b) => out.extend([14, a as u8, b as u8]),
+            Op::Waker => out.push(15),
+            Op::Wake(n) => out.extend([16, n]),
         }
     }
     out
@@ -475,6 +487,14 @@ struct Item {
 /// The model of one selector.
 struct Model {
     backend: Backend,
+    /// Which selector this is (bumped by `Recreate`): a waker answers `Closed` once its
+    /// selector is closed or replaced.
+    instance: u32,
+    /// Whether `waker()` made the kernel object (on epoll: one more interest-list entry,
+    /// under the reserved tag, which survives rebuilds).
+    waker: bool,
+    /// Wakes since the last successful `select` (epoll: the eventfd's counter).
+    pending: u64,
     closed: bool,
     keys: BTreeMap<RawFd, (Events, u8)>,
     /// epoll's interest list (empty for select and poll).
@@ -500,6 +520,9 @@ impl Model {
     fn new(backend: Backend) -> Model {
         Model {
             backend,
+            instance: 0,
+            waker: false,
+            pending: 0,
             closed: false,
             keys: BTreeMap::new(),
             kernel: Vec::new(),
@@ -612,6 +635,26 @@ impl Model {
         self.closed = true;
         self.keys.clear();
         self.kernel.clear();
+        self.waker = false;
+        self.pending = 0;
+    }
+
+    /// `waker()`: `Closed` on a closed selector; otherwise a handle on this instance.
+    fn make_waker(&mut self) -> Result<u32, Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        self.waker = true;
+        Ok(self.instance)
+    }
+
+    /// `wake()` on a handle made by selector `instance`.
+    fn wake(&mut self, instance: u32) -> Result<(), Error> {
+        if self.closed || instance != self.instance {
+            return Err(Error::Closed);
+        }
+        self.pending += 1;
+        Ok(())
     }
 
     /// The file description `ofd` was closed for good: epoll forgets its entries.
@@ -688,6 +731,9 @@ impl Model {
                 out.sort_unstable();
             }
         }
+        // The wait saw the waker's object ready (if a wake was pending) and drained it; the
+        // results are the keys' alone.
+        self.pending = 0;
         Prediction::Exact(out)
     }
 }
@@ -701,11 +747,20 @@ fn count_fds() -> usize {
         .count()
 }
 
+/// The waker's eventfd as `/proc/self/fdinfo/<epfd>` shows it: its number and its counter
+/// (`eventfd-count`, from its own fdinfo). The selector's user data for it is all ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct WakerItem {
+    events: u32,
+    count: u64,
+}
+
 /// epoll's interest list as `(fd, IN|OUT bits, generation)`, sorted, from
-/// `/proc/self/fdinfo/<epfd>`.
-fn epoll_interest(epfd: RawFd) -> Vec<(RawFd, u32, u32)> {
+/// `/proc/self/fdinfo/<epfd>`, and the waker's entry if there is one.
+fn epoll_interest(epfd: RawFd) -> (Vec<(RawFd, u32, u32)>, Option<WakerItem>) {
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{epfd}")).expect("fdinfo");
     let mut items = Vec::new();
+    let mut waker = None;
     for line in info.lines().filter(|l| l.starts_with("tfd:")) {
         let t: Vec<&str> = line.split_whitespace().collect();
         let field = |name: &str| t.iter().position(|&x| x == name).map(|i| t[i + 1]);
@@ -716,6 +771,21 @@ fn epoll_interest(epfd: RawFd) -> Vec<(RawFd, u32, u32)> {
         let data = field("data:")
             .and_then(|v| u64::from_str_radix(v, 16).ok())
             .expect("data");
+        if data == u64::MAX {
+            assert!(waker.is_none(), "two waker entries: {info}");
+            let fdinfo =
+                std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).expect("waker fdinfo");
+            let count = fdinfo
+                .lines()
+                .find_map(|l| l.strip_prefix("eventfd-count:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .expect("eventfd-count: the waker is an eventfd");
+            waker = Some(WakerItem {
+                events: events & (IN | OUT),
+                count,
+            });
+            continue;
+        }
         assert_eq!(
             data as u32, fd as u32,
             "epoll user data: the fd below: {line}"
@@ -723,7 +793,7 @@ fn epoll_interest(epfd: RawFd) -> Vec<(RawFd, u32, u32)> {
         items.push((fd, events & (IN | OUT), (data >> 32) as u32));
     }
     items.sort_unstable();
-    items
+    (items, waker)
 }
 
 fn tuple(k: &SelectorKey<RawFd, u8>) -> KeyTuple {
@@ -735,6 +805,10 @@ struct Runner<S> {
     backend: Backend,
     make: fn() -> S,
     epfd: fn(&S) -> Option<RawFd>,
+    /// The inherent `waker()` of `S`.
+    waker: fn(&mut S) -> Result<Waker, Error>,
+    /// Every handle made, with the model's instance it belongs to.
+    wakers: Vec<(Waker, u32)>,
     sel: S,
     model: Model,
     world: World,
@@ -781,7 +855,16 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
             self.fail(format_args!("get_map: got {got:?}, model says {want:?}"));
         }
         if let Some(epfd) = (self.epfd)(&self.sel) {
-            let got = epoll_interest(epfd);
+            let (got, waker) = epoll_interest(epfd);
+            let want_waker = self.model.waker.then_some(WakerItem {
+                events: IN,
+                count: self.model.pending,
+            });
+            if waker != want_waker {
+                self.fail(format_args!(
+                    "epoll waker entry: kernel {waker:?}, model {want_waker:?}"
+                ));
+            }
             let mut want: Vec<(RawFd, u32, u32)> = self
                 .model
                 .kernel
@@ -963,12 +1046,40 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
             }
             Op::Recreate => {
                 self.sel = (self.make)();
+                let instance = self.model.instance + 1;
                 self.model = Model::new(self.backend);
+                self.model.instance = instance;
             }
             Op::Write(slot) => self.fd_io(slot, true),
             Op::Drain(slot) => self.fd_io(slot, false),
             Op::CloseFd(slot) => self.close_fd(slot),
             Op::Dup2(from, to) => self.dup2(from, to),
+            Op::Waker => {
+                let want = self.model.make_waker();
+                let got = (self.waker)(&mut self.sel);
+                match (got, want) {
+                    (Ok(w), Ok(instance)) => {
+                        // A bounded pool of handles (clones share the object).
+                        if self.wakers.len() < 4 {
+                            self.wakers.push((w, instance));
+                        }
+                    }
+                    (Err(e), Err(w)) if e == w => {}
+                    (got, want) => {
+                        self.fail(format_args!("{op:?}: got {got:?}, model says {want:?}"))
+                    }
+                }
+            }
+            Op::Wake(n) => {
+                if !self.wakers.is_empty() {
+                    let (w, instance) = &self.wakers[usize::from(n) % self.wakers.len()];
+                    let got = w.wake();
+                    let want = self.model.wake(*instance);
+                    if got != want {
+                        self.fail(format_args!("{op:?}: got {got:?}, model says {want:?}"));
+                    }
+                }
+            }
         }
         self.check_map();
     }
@@ -978,6 +1089,7 @@ fn run_with<S: BaseSelector<RawFd, u8>>(
     backend: Backend,
     make: fn() -> S,
     epfd: fn(&S) -> Option<RawFd>,
+    waker: fn(&mut S) -> Result<Waker, Error>,
     ops: &[Op],
 ) {
     let before = count_fds();
@@ -985,6 +1097,8 @@ fn run_with<S: BaseSelector<RawFd, u8>>(
         backend,
         make,
         epfd,
+        waker,
+        wakers: Vec::new(),
         sel: make(),
         model: Model::new(backend),
         world: World::new(),
@@ -993,8 +1107,21 @@ fn run_with<S: BaseSelector<RawFd, u8>>(
     for &op in ops {
         r.step(op);
     }
-    let Runner { sel, mut world, .. } = r;
+    let Runner {
+        sel,
+        mut world,
+        wakers,
+        ..
+    } = r;
     drop(sel);
+    for (w, _) in &wakers {
+        assert_eq!(
+            w.wake(),
+            Err(Error::Closed),
+            "a waker outlived its selector"
+        );
+    }
+    drop(wakers);
     world.close_all();
     for slot in 0..SLOTS {
         assert!(
@@ -1012,18 +1139,32 @@ fn run_with<S: BaseSelector<RawFd, u8>>(
 /// Runs `ops` on `backend` against the model; panics on any divergence or leaked fd.
 pub fn run_ops(backend: Backend, ops: &[Op]) {
     match backend {
-        Backend::Select => run_with(backend, SelectSelector::<RawFd, u8>::new, |_| None, ops),
-        Backend::Poll => run_with(backend, PollSelector::<RawFd, u8>::new, |_| None, ops),
+        Backend::Select => run_with(
+            backend,
+            SelectSelector::<RawFd, u8>::new,
+            |_| None,
+            SelectSelector::waker,
+            ops,
+        ),
+        Backend::Poll => run_with(
+            backend,
+            PollSelector::<RawFd, u8>::new,
+            |_| None,
+            PollSelector::waker,
+            ops,
+        ),
         Backend::Epoll => run_with(
             backend,
             || EpollSelector::<RawFd, u8>::new().expect("epoll_create1"),
             |s| s.fileno().ok(),
+            EpollSelector::waker,
             ops,
         ),
         Backend::Default => run_with(
             backend,
             || DefaultSelector::<RawFd, u8>::new().expect("DefaultSelector::new"),
             |s| s.fileno(),
+            DefaultSelector::waker,
             ops,
         ),
     }

@@ -16,6 +16,10 @@
 //! * `echo/epoll`: the echo example's loop over 64 loopback TCP connections, one round trip
 //!   per connection per iteration: ours (`DefaultSelector`, `Rc<TcpStream>` keys, a callback
 //!   as data, owned `select`) against a hand-written `epoll_wait` loop with the same I/O.
+//! * `wake/epoll`: wake → return latency: a thread blocked in `select(None)` on an
+//!   `EpollSelector` is woken with `Waker::wake()`, returns, and bumps a counter the waking
+//!   thread spins on. The floor does the same by hand: an `eventfd` in an epoll instance,
+//!   `write(2)` of 1 to wake, `epoll_wait(-1)` and an 8-byte `read(2)` that drains it.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -723,7 +727,128 @@ fn echo(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paired mode: `IOSELECTORS_PAIRED=1 cargo bench --bench selectors`.
+// wake/epoll: wake → return latency of a select(None) blocked in another thread.
+
+/// A thread blocked in a wait loop, and how to wake it: `wake_and_wait` wakes it once and
+/// spins until it has returned from its wait (it bumps `returns` after each).
+struct Sleeper {
+    returns: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    wake: Box<dyn Fn()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sleeper {
+    /// Ours: `EpollSelector::select(None)` in the thread, `Waker::wake()` to wake it.
+    fn ours() -> Sleeper {
+        let mut sel = EpollSelector::<RawFd, ()>::new().expect("epoll");
+        let waker = sel.waker().expect("waker");
+        Sleeper::spawn(
+            move || {
+                black_box(sel.select(None).expect("select"));
+            },
+            Box::new(move || waker.wake().expect("wake")),
+        )
+    }
+
+    /// The floor: an eventfd in an epoll instance, by hand.
+    fn floor() -> Sleeper {
+        // SAFETY: flag words in, new fds (or -1) out.
+        let (epfd, efd) = unsafe {
+            (
+                sys::epoll_create1(sys::EPOLL_CLOEXEC),
+                sys::eventfd(0, sys::EFD_CLOEXEC | sys::EFD_NONBLOCK),
+            )
+        };
+        assert!(epfd >= 0 && efd >= 0);
+        let mut ev = epoll_event { events: IN, u64: 0 };
+        // SAFETY: ev is a valid epoll_event, only read during the call.
+        assert_eq!(
+            unsafe { sys::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, efd, &mut ev) },
+            0
+        );
+        let mut buf = [epoll_event::default(); 1];
+        Sleeper::spawn(
+            move || {
+                // SAFETY: buf has room for 1 event; a drain of the 8-byte counter into a
+                // live buffer.
+                unsafe {
+                    let n = sys::epoll_wait(epfd, buf.as_mut_ptr(), 1, -1);
+                    if n == 1 {
+                        let mut count = [0u8; 8];
+                        black_box(sys::read(efd, count.as_mut_ptr().cast(), 8));
+                    }
+                }
+            },
+            Box::new(move || {
+                let one = 1u64.to_ne_bytes();
+                // SAFETY: 8 readable bytes to an eventfd this bench owns (never closed: the
+                // process ends with the bench).
+                black_box(unsafe { sys::write(efd, one.as_ptr().cast(), 8) });
+            }),
+        )
+    }
+
+    fn spawn(mut wait: impl FnMut() + Send + 'static, wake: Box<dyn Fn()>) -> Sleeper {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let returns = std::sync::Arc::new(AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (r, st) = (returns.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::Acquire) {
+                wait();
+                r.fetch_add(1, Ordering::Release);
+            }
+        });
+        Sleeper {
+            returns,
+            stop,
+            wake,
+            thread: Some(thread),
+        }
+    }
+
+    /// One wake, then spin (yielding after a while) until the thread has returned.
+    fn wake_and_wait(&self) {
+        use std::sync::atomic::Ordering;
+        let before = self.returns.load(Ordering::Acquire);
+        (self.wake)();
+        let mut spins = 0u32;
+        while self.returns.load(Ordering::Acquire) == before {
+            spins += 1;
+            if spins < 10_000 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        (self.wake)();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn wake(c: &mut Criterion) {
+    let mut g = group(c, "wake/epoll");
+    let ours = Sleeper::ours();
+    g.bench_function("ours", |b| b.iter(|| ours.wake_and_wait()));
+    drop(ours);
+    let floor = Sleeper::floor();
+    g.bench_function("floor", |b| b.iter(|| floor.wake_and_wait()));
+    drop(floor);
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paired mode: `IOSELECTORS_PAIRED=1 cargo bench --bench selectors` (`IOSELECTORS_PAIRED=wake`:
+// the wake group only).
 //
 // On a loaded machine criterion's medians for "ours" and "floor", measured one after the other
 // seconds apart, drift with the load. This mode runs the same cases with ours and the floor
@@ -838,6 +963,20 @@ mod paired {
         ready_case(&format!("{kind}/select"), case, &ends, sel, || floor.wait());
     }
 
+    /// `wake/epoll` alone: `IOSELECTORS_PAIRED=wake`.
+    pub fn wake() {
+        let (ours, floor) = (Sleeper::ours(), Sleeper::floor());
+        measure(
+            "wake/epoll",
+            "select(None)",
+            &["ours", "floor"],
+            &mut |v| match v {
+                0 => ours.wake_and_wait(),
+                _ => floor.wake_and_wait(),
+            },
+        );
+    }
+
     pub fn run() {
         raise_nofile();
         println!(
@@ -881,6 +1020,7 @@ mod paired {
         for n in [10, 100, 1_000, 10_000] {
             ready_all("idle", n + 1, 1, &format!("N={n}+1"));
         }
+        wake();
         let mut echo = Echo::new();
         measure(
             "echo/epoll",
@@ -899,12 +1039,19 @@ fn setup(c: &mut Criterion) {
     black_box(c);
 }
 
-criterion_group!(benches, setup, churn, ready, idle, echo);
+criterion_group!(benches, setup, churn, ready, idle, echo, wake);
 
 fn main() {
-    if std::env::var_os("IOSELECTORS_PAIRED").is_some() {
-        paired::run();
-        return;
+    match std::env::var("IOSELECTORS_PAIRED").as_deref() {
+        Ok("wake") => {
+            println!(
+                "{:<13} {:<15} {:<18} {:>12} {:>12} {:>7}",
+                "group", "case", "ours", "ours ns", "floor ns", "ratio"
+            );
+            return paired::wake();
+        }
+        Ok(_) => return paired::run(),
+        Err(_) => {}
     }
     benches();
     Criterion::default().configure_from_args().final_summary();

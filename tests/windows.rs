@@ -724,3 +724,78 @@ fn unsupported_backend_error_is_io_unsupported() {
     let err = std::io::Error::from(Error::Os(sys::ERROR_CALL_NOT_IMPLEMENTED));
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waker: a UDP socket connected to itself, in the read set (the unix checks are in
+// tests/waker.rs).
+
+/// A `select(None)` in one thread, woken by another: returns `[]` promptly.
+#[test]
+fn waker_wakes_a_blocked_select() {
+    let _serial = serial();
+    {
+        let mut sel = SelectSelector::<RawFd, ()>::new();
+        let waker = sel.waker().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            let ready = sel.select(None).map(|r| r.len());
+            tx.send(ready).unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        waker.wake().unwrap();
+        let ready = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("select(None) was not woken");
+        assert_eq!(ready, Ok(0));
+        t.join().unwrap();
+    }
+}
+
+/// 10 000 wakes: one early return, then `select(200 ms)` waits; a wake with a ready key
+/// returns the key; after close and drop, `Closed`.
+#[test]
+fn waker_coalesces_and_outlives_nothing() {
+    let _serial = serial();
+    let mut sel: DefaultSelector<RawFd, &str> = DefaultSelector::new().unwrap();
+    let waker = sel.waker().unwrap();
+    for _ in 0..10_000 {
+        waker.wake().unwrap();
+    }
+    assert!(sel
+        .select(Some(Duration::from_secs(10)))
+        .unwrap()
+        .is_empty());
+    let start = Instant::now();
+    assert!(sel
+        .select(Some(Duration::from_millis(200)))
+        .unwrap()
+        .is_empty());
+    assert!(
+        start.elapsed() >= Duration::from_millis(190),
+        "wakes not all drained"
+    );
+
+    let (mut a, b) = socketpair();
+    sel.register(fd(&b), EVENT_READ, "b").unwrap();
+    assert_eq!(sel.get_map().unwrap().len(), 1);
+    a.write_all(b"x").unwrap();
+    wait_readable(&b);
+    waker.clone().wake().unwrap();
+    let ready = sel.select(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!((ready[0].0.data, ready[0].1), ("b", EVENT_READ));
+
+    let again = sel.waker().unwrap();
+    sel.close();
+    assert_eq!(waker.wake(), Err(Error::Closed));
+    assert_eq!(again.wake(), Err(Error::Closed));
+    let mut sel2: SelectSelector = SelectSelector::new();
+    let w2 = sel2.waker().unwrap();
+    w2.wake().unwrap();
+    assert!(sel2
+        .select(Some(Duration::from_secs(10)))
+        .unwrap()
+        .is_empty());
+    drop(sel2);
+    assert_eq!(w2.wake(), Err(Error::Closed));
+}

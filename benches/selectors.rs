@@ -763,10 +763,8 @@ impl Sleeper {
         assert!(epfd >= 0 && efd >= 0);
         let mut ev = epoll_event { events: IN, u64: 0 };
         // SAFETY: ev is a valid epoll_event, only read during the call.
-        assert_eq!(
-            unsafe { sys::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, efd, &mut ev) },
-            0
-        );
+        let added = unsafe { sys::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, efd, &mut ev) };
+        assert_eq!(added, 0);
         let mut buf = [epoll_event::default(); 1];
         Sleeper::spawn(
             move || {

@@ -121,6 +121,10 @@ pub use waker::Waker;
 // also moves and shares selectors across threads.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
+    // The waker is a handle for other threads and signal handlers: Clone + Send + Sync +
+    // 'static on every target, whatever its kernel object (eventfd, EVFILT_USER, pipe, socket).
+    const fn waker<T: Clone + Send + Sync + 'static>() {}
+    waker::<Waker>();
     #[allow(dead_code)]
     const fn selectors<F: Send + Sync, D: Send + Sync>() {
         send_sync::<SelectSelector<F, D>>();

@@ -47,6 +47,26 @@
 //! | `with DefaultSelector() as sel:` | `Drop` closes; [`close()`](BaseSelector::close) is explicit and idempotent |
 //! | ValueError / KeyError / RuntimeError / OSError | [`Error`]'s variants |
 //!
+//! # Waker
+//!
+//! Every selector's `waker()` returns a [`Waker`]: `wake()` makes the `select` blocked on that
+//! selector (or the next one) return early, from any thread or from a signal handler (it is one
+//! system call, async-signal-safe). Python has no such object (asyncio builds a self-pipe by
+//! hand); here the selector owns the kernel object (an eventfd, a kqueue `EVFILT_USER` filter,
+//! a pipe, or on Windows a self-connected UDP socket) and keeps it out of the key map. See
+//! [`Waker`] for the guarantees and the mechanism per OS.
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use ioselectors::{BaseSelector, PollSelector};
+//! let mut sel: PollSelector = PollSelector::new();
+//! let waker = sel.waker()?;
+//! std::thread::spawn(move || waker.wake());
+//! assert!(sel.select(None)?.is_empty()); // woken, nothing registered
+//! # }
+//! # Ok::<(), ioselectors::Error>(())
+//! ```
+//!
 //! # Semantics
 //!
 //! CPython's, made consistent between backends: validation before any system call, the same

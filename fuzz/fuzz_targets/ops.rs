@@ -1,7 +1,7 @@
 //! Op sequences on real fds against the model (tests/model/mod.rs, shared with
 //! `cargo test --test model`): the first byte picks the backend (select, poll, epoll,
 //! DefaultSelector), the rest decode into register / modify / unregister / select(0) /
-//! get_key / get_map / close / recreate / write / drain / close-fd / dup2 ops. Any divergence
+//! get_key / get_map / close / recreate / write / drain / close-fd / dup2 / waker / wake ops. Any divergence
 //! from the model, panic, or leaked fd is a crash.
 #![no_main]
 

@@ -16,7 +16,8 @@ use ioselectors_sys as c;
 #[cfg(all(windows, feature = "oracle"))]
 mod c {
     pub use windows_sys::Win32::Networking::WinSock::{
-        getsockopt, select, WSACleanup, WSAGetLastError, WSAStartup,
+        bind, closesocket, connect, getsockname, getsockopt, ioctlsocket, recv, select, send,
+        socket, WSACleanup, WSAGetLastError, WSAStartup,
     };
     pub use windows_sys::Win32::System::Performance::{
         QueryPerformanceCounter, QueryPerformanceFrequency,
@@ -54,6 +55,11 @@ pub fn linknames(out: &mut [usize]) {
         (c::select as *const () as usize),
         #[cfg(unix)]
         (c::clock_gettime as *const () as usize),
+        // The waker's pipe (all but Apple) and the echo server's signal handler.
+        #[cfg(all(unix, not(target_vendor = "apple")))]
+        (c::pipe2 as *const () as usize),
+        #[cfg(unix)]
+        (c::signal as *const () as usize),
         // The errno accessor.
         #[cfg(any(target_os = "linux", target_os = "dragonfly"))]
         (c::__errno_location as *const () as usize),
@@ -70,6 +76,9 @@ pub fn linknames(out: &mut [usize]) {
         (c::epoll_ctl as *const () as usize),
         #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
         (c::epoll_wait as *const () as usize),
+        // sys/src/eventfd.rs
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+        (c::eventfd as *const () as usize),
         // sys/src/kqueue.rs
         #[cfg(any(
             target_vendor = "apple",
@@ -104,6 +113,23 @@ pub fn linknames(out: &mut [usize]) {
         (c::QueryPerformanceFrequency as *const () as usize),
         #[cfg(windows)]
         (c::Sleep as *const () as usize),
+        // The waker's socket.
+        #[cfg(windows)]
+        (c::socket as *const () as usize),
+        #[cfg(windows)]
+        (c::bind as *const () as usize),
+        #[cfg(windows)]
+        (c::connect as *const () as usize),
+        #[cfg(windows)]
+        (c::getsockname as *const () as usize),
+        #[cfg(windows)]
+        (c::send as *const () as usize),
+        #[cfg(windows)]
+        (c::recv as *const () as usize),
+        #[cfg(windows)]
+        (c::ioctlsocket as *const () as usize),
+        #[cfg(windows)]
+        (c::closesocket as *const () as usize),
     ];
     for (slot, f) in out.iter_mut().zip(all) {
         *slot = f;

@@ -259,7 +259,7 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
     /// [`Error::Closed`]; [`Error::Os`] when the kernel object cannot be made (e.g. `EMFILE`);
     /// on `SelectSelector` outside Linux, [`Error::InvalidFd`] if its fd is ≥ `FD_SETSIZE`.
     pub fn waker(&mut self) -> Result<Waker> {
-        self.check_open()?;
+        self.check_not_closed()?;
         if let Some(owner) = &self.waker {
             return Ok(owner.waker());
         }

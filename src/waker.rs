@@ -167,21 +167,13 @@ impl Drop for Owner {
 #[derive(Debug)]
 pub(crate) enum Source {
     /// An eventfd: watched, written and read through one fd.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+    #[cfg(ioselectors_epoll)]
     EventFd(OwnedFd),
     /// A pipe: the read end is watched and drained, the write end written.
-    #[cfg(all(
-        unix,
-        not(any(target_os = "linux", target_os = "android", target_os = "illumos"))
-    ))]
+    #[cfg(all(unix, not(ioselectors_epoll)))]
     Pipe { read: OwnedFd, write: OwnedFd },
     /// `EVFILT_USER` on a kqueue: the kqueue itself, shared with the backend.
-    #[cfg(any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
     User(Arc<OwnedFd>),
     /// A UDP socket connected to itself.
     #[cfg(windows)]
@@ -192,11 +184,11 @@ impl Source {
     /// The fd-based object of this OS: an eventfd, else a pipe.
     #[cfg(unix)]
     pub(crate) fn new_fd() -> Result<Source> {
-        #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+        #[cfg(ioselectors_epoll)]
         {
             crate::syscall::eventfd().map(Source::EventFd)
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
+        #[cfg(not(ioselectors_epoll))]
         {
             let (read, write) = crate::syscall::pipe()?;
             Ok(Source::Pipe { read, write })
@@ -212,19 +204,11 @@ impl Source {
     #[cfg(unix)]
     fn fd(&self) -> crate::RawFd {
         match self {
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             Source::EventFd(fd) => fd.raw(),
-            #[cfg(all(
-                unix,
-                not(any(target_os = "linux", target_os = "android", target_os = "illumos"))
-            ))]
+            #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { read, .. } => read.raw(),
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
             Source::User(_) => -1,
         }
     }
@@ -239,19 +223,11 @@ impl Source {
     /// One system call; a full buffer or saturated counter is a wake already pending.
     fn trigger(&self) -> Result<()> {
         let res = match self {
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             Source::EventFd(fd) => crate::syscall::write(fd, &1u64.to_ne_bytes()).map(drop),
-            #[cfg(all(
-                unix,
-                not(any(target_os = "linux", target_os = "android", target_os = "illumos"))
-            ))]
+            #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { write, .. } => crate::syscall::write(write, &[1]).map(drop),
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
             Source::User(kq) => crate::kqueue::trigger(kq),
             #[cfg(windows)]
             Source::Socket(s) => crate::syscall::send_byte(s),
@@ -264,25 +240,17 @@ impl Source {
 
     fn drain(&self) {
         match self {
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+            #[cfg(ioselectors_epoll)]
             Source::EventFd(fd) => {
                 // One read resets the counter; EAGAIN: nothing pending (drained already).
                 let _ = crate::syscall::read(fd, &mut [0; 8]);
             }
-            #[cfg(all(
-                unix,
-                not(any(target_os = "linux", target_os = "android", target_os = "illumos"))
-            ))]
+            #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { read, .. } => {
                 let mut buf = [0; 256];
                 while crate::syscall::read(read, &mut buf) == Ok(buf.len()) {}
             }
-            #[cfg(any(
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "dragonfly"
-            ))]
+            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
             // EV_CLEAR reset the filter when kevent returned it.
             Source::User(_) => {}
             #[cfg(windows)]

@@ -196,18 +196,13 @@ same_const!(
 
 // The waker's mechanisms: eventfd (Linux, Android, illumos), pipe2 (all but Apple), EVFILT_USER
 // (kqueue OSes but OpenBSD), and signal for the echo server's SIGINT/SIGTERM handler.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 same_const!(EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE);
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 same_fn!(eventfd(c_uint, c_int) -> c_int);
 #[cfg(not(target_vendor = "apple"))]
 same_fn!(pipe2(*mut c_int, c_int) -> c_int);
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
 same_const!(EVFILT_USER, NOTE_TRIGGER);
 same_type!(sighandler_t);
 same_const!(SIGINT, SIGTERM, SIG_ERR, SIG_DFL);

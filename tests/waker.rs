@@ -81,17 +81,11 @@ impl_sel!(
     ioselectors::PollSelector<RawFd, &'static str>,
     ioselectors::DefaultSelector<RawFd, &'static str>
 );
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 impl_sel!(ioselectors::EpollSelector<RawFd, &'static str>);
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 impl_sel!(ioselectors::KqueueSelector<RawFd, &'static str>);
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 impl_sel!(ioselectors::DevpollSelector<RawFd, &'static str>);
 
 backend_tests! {
@@ -99,21 +93,15 @@ backend_tests! {
     poll => ioselectors::PollSelector::<RawFd, &'static str>::new();
     default => ioselectors::DefaultSelector::<RawFd, &'static str>::new().unwrap();
 }
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 backend_tests! {
     epoll => ioselectors::EpollSelector::<RawFd, &'static str>::new().unwrap();
 }
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(ioselectors_kqueue)]
 backend_tests! {
     kqueue => ioselectors::KqueueSelector::<RawFd, &'static str>::new().unwrap();
 }
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(ioselectors_devpoll)]
 backend_tests! {
     devpoll => ioselectors::DevpollSelector::<RawFd, &'static str>::new().unwrap();
 }

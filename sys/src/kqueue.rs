@@ -171,10 +171,5 @@ pub const EVFILT_USER: Filter = 8;
 ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2)
 ///  - [NetBSD](https://man.netbsd.org/kevent.2)
 ///  - [DragonFly](https://man.dragonflybsd.org/?command=kevent&section=2)
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-))]
+#[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
 pub const NOTE_TRIGGER: c_uint = 0x0100_0000;

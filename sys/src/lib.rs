@@ -68,7 +68,7 @@ mod types;
 
 #[cfg(ioselectors_epoll)]
 mod epoll;
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 mod eventfd;
 
 #[cfg(ioselectors_kqueue)]
@@ -90,7 +90,7 @@ pub use devpoll::*;
 pub use epoll::*;
 #[cfg(unix)]
 pub use errno::*;
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos"))]
+#[cfg(ioselectors_epoll)]
 pub use eventfd::*;
 #[cfg(unix)]
 pub use fcntl::*;

@@ -110,8 +110,7 @@ fn long_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTi
 struct Key {
     fd: RawFd,
     events: u32,
-    // Handed over with the key (to black_box), as a real loop hands it to its caller.
-    #[allow(dead_code)]
+    /// The caller's token, pushed with the ready events.
     data: usize,
 }
 
@@ -156,6 +155,8 @@ struct EpollFloor {
     epfd: RawFd,
     buf: Vec<epoll_event>,
     keys: Keys,
+    /// `(token, events)` of the ready keys, reused from call to call, as a caller keeps it.
+    out: Vec<(usize, u32)>,
 }
 
 impl EpollFloor {
@@ -167,6 +168,7 @@ impl EpollFloor {
             epfd,
             buf: Vec::new(),
             keys: Keys::default(),
+            out: Vec::new(),
         }
     }
 
@@ -189,6 +191,7 @@ impl EpollFloor {
             data,
         });
         self.buf.reserve(self.keys.0.len());
+        self.out.reserve(self.keys.0.len());
     }
 
     /// epoll_wait(0) and the lookup of each ready fd's key; returns the ready count.
@@ -199,18 +202,18 @@ impl EpollFloor {
         let n = usize::try_from(n).expect("epoll_wait");
         // SAFETY: the kernel initialised the first n <= cap entries (plain data).
         unsafe { self.buf.set_len(n) };
-        let mut ready = 0;
+        self.out.clear();
         for e in &self.buf {
             let (bits, fd) = (e.events, e.u64 as RawFd);
             if let Some(key) = self.keys.get(fd) {
                 let ev = translate(bits) & key.events;
                 if ev != 0 {
-                    black_box((key, ev));
-                    ready += 1;
+                    self.out.push((key.data, ev));
                 }
             }
         }
-        ready
+        black_box(&self.out);
+        self.out.len()
     }
 }
 
@@ -228,6 +231,7 @@ struct PollFloor {
     fds: Vec<pollfd>,
     position: Vec<usize>,
     keys: Keys,
+    out: Vec<(usize, u32)>,
 }
 
 fn poll_bits(events: u32) -> i16 {
@@ -278,21 +282,26 @@ impl PollFloor {
     fn wait(&mut self) -> usize {
         // SAFETY: fds is valid for fds.len() entries; the kernel writes their revents.
         let n = unsafe { sys::poll(self.fds.as_mut_ptr(), self.fds.len() as sys::nfds_t, 0) };
-        if n <= 0 {
+        self.out.clear();
+        let mut left = n.max(0);
+        if left == 0 {
             return 0;
         }
-        let mut ready = 0;
         for p in &self.fds {
             if p.revents != 0 {
                 let key = self.keys.get(p.fd).expect("registered");
                 let ev = translate(u32::from(p.revents as u16)) & key.events;
                 if ev != 0 {
-                    black_box((key, ev));
-                    ready += 1;
+                    self.out.push((key.data, ev));
+                }
+                left -= 1;
+                if left == 0 {
+                    break;
                 }
             }
         }
-        ready
+        black_box(&self.out);
+        self.out.len()
     }
 }
 
@@ -306,6 +315,7 @@ struct SelectFloor {
     write_out: Vec<fd_mask>,
     max_fd: RawFd,
     keys: Keys,
+    out: Vec<(usize, u32)>,
 }
 
 impl SelectFloor {
@@ -375,12 +385,16 @@ impl SelectFloor {
                 &mut tv,
             )
         };
-        if n <= 0 {
+        self.out.clear();
+        let mut left = n.max(0) as u32;
+        if left == 0 {
             return 0;
         }
-        let mut ready = 0;
         for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
             let mut bits = r | w;
+            if bits == 0 {
+                continue;
+            }
             while bits != 0 {
                 let b = bits.trailing_zeros() as usize;
                 let bit = 1 << b;
@@ -389,12 +403,16 @@ impl SelectFloor {
                 let key = self.keys.get(fd).expect("registered");
                 let ev = (u32::from(r & bit != 0) | (u32::from(w & bit != 0) << 1)) & key.events;
                 if ev != 0 {
-                    black_box((key, ev));
-                    ready += 1;
+                    self.out.push((key.data, ev));
                 }
             }
+            left = left.saturating_sub(r.count_ones() + w.count_ones());
+            if left == 0 {
+                break;
+            }
         }
-        ready
+        black_box(&self.out);
+        self.out.len()
     }
 }
 
@@ -497,6 +515,17 @@ fn churn(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------
 // ready and idle
 
+/// `select_ready(0)`, pushing each ready key's `(data, events)` into `out` (reused), as the
+/// floor does; the ready count.
+fn ready_into<S: BaseSelector<RawFd, usize>>(sel: &mut S, out: &mut Vec<(usize, u32)>) -> usize {
+    out.clear();
+    for (key, events) in sel.select_ready(ZERO).expect("select_ready") {
+        out.push((key.data, events.bits()));
+    }
+    black_box(&*out);
+    out.len()
+}
+
 /// Benchmarks ours (owned and borrowed) and a floor on `ends` with `k` ready.
 fn ready_case<S: BaseSelector<RawFd, usize>>(
     g: &mut BenchmarkGroup<'_, WallTime>,
@@ -515,15 +544,9 @@ fn ready_case<S: BaseSelector<RawFd, usize>>(
     g.bench_function(BenchmarkId::new("ours_select", label), |b| {
         b.iter(|| black_box(sel.select(ZERO).expect("select")))
     });
+    let mut out = Vec::new();
     g.bench_function(BenchmarkId::new("ours_select_ready", label), |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for item in sel.select_ready(ZERO).expect("select_ready") {
-                black_box(item);
-                n += 1;
-            }
-            n
-        })
+        b.iter(|| ready_into(&mut sel, &mut out))
     });
     g.bench_function(BenchmarkId::new("floor", label), |b| {
         b.iter(&mut floor_wait)
@@ -852,13 +875,32 @@ fn wake(c: &mut Criterion) {
 // seconds apart, drift with the load. This mode runs the same cases with ours and the floor
 // interleaved batch by batch (rotating the order each round), takes the ratio within each
 // round, and reports the median over the rounds: load that comes and goes affects both sides
-// of a ratio alike.
+// of a ratio alike. Batches are timed with the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID,
+// user + system time), so the time the benchmark thread spends preempted by other processes
+// is not counted either; `IOSELECTORS_ROUNDS` sets the number of rounds (default 31).
 
 mod paired {
     use super::*;
-    use std::time::Instant;
+    /// The calling thread's CPU time (user + system) in ns: time spent preempted by other
+    /// processes on a loaded machine does not count, unlike wall-clock time.
+    fn cpu_ns() -> f64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+        let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        assert_eq!(r, 0);
+        ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+    }
 
-    const ROUNDS: usize = 31;
+    /// Rounds per case: `IOSELECTORS_ROUNDS`, default 31.
+    fn rounds() -> usize {
+        std::env::var("IOSELECTORS_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(31)
+    }
 
     fn median(v: &mut [f64]) -> f64 {
         v.sort_by(f64::total_cmp);
@@ -875,26 +917,27 @@ mod paired {
         // A batch of the floor takes at least 2 ms.
         let mut iters = 1u32;
         loop {
-            let t = Instant::now();
+            let t = cpu_ns();
             for _ in 0..iters {
                 run(floor);
             }
-            if t.elapsed() >= Duration::from_millis(2) || iters >= 1 << 20 {
+            if cpu_ns() - t >= 2e6 || iters >= 1 << 20 {
                 break;
             }
             iters *= 2;
         }
-        let mut times = vec![Vec::with_capacity(ROUNDS); names.len()];
-        let mut ratios = vec![Vec::with_capacity(ROUNDS); names.len()];
-        for round in 0..ROUNDS {
+        let rounds = rounds();
+        let mut times = vec![Vec::with_capacity(rounds); names.len()];
+        let mut ratios = vec![Vec::with_capacity(rounds); names.len()];
+        for round in 0..rounds {
             let mut t = vec![0.0; names.len()];
             for j in 0..names.len() {
                 let v = (round + j) % names.len();
-                let start = Instant::now();
+                let start = cpu_ns();
                 for _ in 0..iters {
                     run(v);
                 }
-                t[v] = start.elapsed().as_secs_f64() * 1e9 / f64::from(iters);
+                t[v] = (cpu_ns() - start) / f64::from(iters);
             }
             for v in 0..names.len() {
                 times[v].push(t[v]);
@@ -923,14 +966,13 @@ mod paired {
             sel.register(fd, EVENT_READ, i).expect("register");
         }
         let names = ["ours_select", "ours_select_ready", "floor"];
+        let mut out = Vec::new();
         measure(group, case, &names, &mut |v| match v {
             0 => {
                 black_box(sel.select(ZERO).expect("select"));
             }
             1 => {
-                for item in sel.select_ready(ZERO).expect("select_ready") {
-                    black_box(item);
-                }
+                ready_into(&mut sel, &mut out);
             }
             _ => {
                 black_box(floor());
@@ -1039,7 +1081,95 @@ fn setup(c: &mut Criterion) {
 
 criterion_group!(benches, setup, churn, ready, idle, echo, wake);
 
+// ---------------------------------------------------------------------------------------------
+// Instruction counts: `IOSELECTORS_CALLGRIND=BACKEND:VARIANT:N:K:ITERS` runs ITERS `select(0)`
+// calls of one variant (`select`, `select_ready` or `floor`) on one backend (`epoll`, `poll`,
+// `select`) with K of N keys ready, and nothing else; run it under
+// `valgrind --tool=callgrind` with two ITERS and divide the difference (BENCHMARKS.md).
+
+fn callgrind(spec: &str) {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [backend, variant, n, k, iters] = parts[..] else {
+        panic!("IOSELECTORS_CALLGRIND=BACKEND:VARIANT:N:K:ITERS, not {spec}");
+    };
+    let (n, k, iters): (usize, usize, usize) = (
+        n.parse().expect("N"),
+        k.parse().expect("K"),
+        iters.parse().expect("ITERS"),
+    );
+    raise_nofile();
+    let ends = Ends::new(n);
+    ends.make_ready(k);
+    fn ours<S: BaseSelector<RawFd, usize>>(
+        mut sel: S,
+        ends: &Ends,
+        variant: &str,
+        k: usize,
+        iters: usize,
+    ) {
+        for (i, fd) in ends.fds().enumerate() {
+            sel.register(fd, EVENT_READ, i).expect("register");
+        }
+        let mut out = Vec::new();
+        assert_eq!(ready_into(&mut sel, &mut out), k);
+        assert_eq!(sel.select(ZERO).expect("select").len(), k);
+        for _ in 0..iters {
+            match variant {
+                "select" => {
+                    black_box(sel.select(ZERO).expect("select"));
+                }
+                "select_ready" => {
+                    ready_into(&mut sel, &mut out);
+                }
+                _ => panic!("variant {variant}"),
+            }
+        }
+    }
+    fn floor(mut wait: impl FnMut() -> usize, k: usize, iters: usize) {
+        assert_eq!(wait(), k);
+        for _ in 0..iters {
+            black_box(wait());
+        }
+    }
+    match (backend, variant) {
+        ("epoll", "floor") => {
+            let mut f = EpollFloor::new();
+            for (i, fd) in ends.fds().enumerate() {
+                f.register(fd, i);
+            }
+            floor(|| f.wait(), k, iters);
+        }
+        ("poll", "floor") => {
+            let mut f = PollFloor::default();
+            for (i, fd) in ends.fds().enumerate() {
+                f.register(fd, 1, i);
+            }
+            floor(|| f.wait(), k, iters);
+        }
+        ("select", "floor") => {
+            let mut f = SelectFloor::default();
+            for (i, fd) in ends.fds().enumerate() {
+                f.register(fd, 1, i);
+            }
+            floor(|| f.wait(), k, iters);
+        }
+        ("epoll", _) => ours(
+            EpollSelector::new().expect("epoll"),
+            &ends,
+            variant,
+            k,
+            iters,
+        ),
+        ("poll", _) => ours(PollSelector::new(), &ends, variant, k, iters),
+        ("select", _) => ours(SelectSelector::new(), &ends, variant, k, iters),
+        _ => panic!("backend {backend}"),
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("IOSELECTORS_CALLGRIND") {
+        return callgrind(&spec);
+    }
     match std::env::var("IOSELECTORS_PAIRED").as_deref() {
         Ok("wake") => {
             println!(

@@ -153,6 +153,7 @@ impl Interface for DefaultBackend {
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
         dispatch!(self, b => b.remove(fd, events))
     }
+    #[inline]
     fn wait(
         &mut self,
         timeout: Option<Duration>,
@@ -160,6 +161,10 @@ impl Interface for DefaultBackend {
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         dispatch!(self, b => b.wait(timeout, nkeys, ready))
+    }
+    #[inline]
+    fn filters(&self) -> bool {
+        dispatch!(self, b => b.filters())
     }
     fn close(&mut self) {
         dispatch!(self, b => b.close())

@@ -71,15 +71,15 @@ impl<F, D> GenericSelector<EpollBackend, F, D> {
 const IN: u32 = EPOLLIN as u32;
 const OUT: u32 = EPOLLOUT as u32;
 
-/// A registered fd in the backend's table: its generation and its `EPOLLIN`/`EPOLLOUT` bits.
+/// A registered fd in the backend's table: its generation and its events.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     /// The backend's registration count when this fd was added (so a ghost of an earlier
     /// registration of the number never matches a later one; never 0, which also makes an
     /// `Option<Slot>` 12 bytes).
     generation: NonZeroU32,
-    /// The requested bits (never 0: a mask is never empty).
-    bits: u32,
+    /// The registered events (never empty).
+    events: Events,
     /// The last `wait` round that saw an entry for this fd (to spot a second one).
     seen: u32,
 }
@@ -141,27 +141,45 @@ impl EpollBackend {
         self.slots.get_mut(usize::try_from(fd).ok()?)
     }
 
-    /// The registered fd an entry's user data names, or `None` for a ghost: a number not
-    /// registered, or registered again since (another generation).
-    fn live(&self, data: u64) -> Option<RawFd> {
-        let fd = data as u32 as RawFd;
-        let slot = self.slots.get(usize::try_from(fd).ok()?)?;
-        (slot.generation.get() == (data >> 32) as u32).then_some(fd)
-    }
-
-    /// Marks the slot of a live entry as seen in `round`; `false` for a ghost or for a second
-    /// entry of one fd in the same round.
-    fn first_live(&mut self, data: u64, round: u32) -> bool {
-        let fd = data as u32 as RawFd;
-        let Some(slot) = self.slot(fd) else {
-            return false;
-        };
-        if slot.generation.get() != (data >> 32) as u32 {
-            return false;
+    /// Appends `(fd, events)` for each entry of the last wait, masked with the fd's registered
+    /// events (empty results left out), then `(WOKEN, EMPTY)` if the waker's entry was there
+    /// (the waker drained). `strict`: stop at the first ghost (an entry of a number
+    /// not registered, or of an earlier registration of it) or second entry of one fd in this
+    /// round, and return `false`; otherwise skip those. One table lookup per entry.
+    #[inline]
+    fn collect(&mut self, ready: &mut Vec<(RawFd, Events)>, strict: bool) -> bool {
+        self.round = self.round.wrapping_add(1);
+        let round = self.round;
+        let mut woken = false;
+        for e in &self.events {
+            let (bits, data) = (e.events, e.u64);
+            // The low half of the tag is the fd (non-negative: the kernel took it).
+            let fd = data as u32;
+            let slot = match self.slots.get_mut(fd as usize) {
+                Some(slot)
+                    if slot.generation.get() == (data >> 32) as u32 && slot.seen != round =>
+                {
+                    slot
+                }
+                _ if data == WAKER_TAG => {
+                    woken = true;
+                    continue;
+                }
+                _ if strict => return false,
+                _ => continue,
+            };
+            slot.seen = round;
+            let events = from_poll_like(bits, IN, OUT) & slot.events;
+            if !events.is_empty() {
+                ready.push((fd as RawFd, events));
+            }
         }
-        let first = slot.seen != round;
-        slot.seen = round;
-        first
+        // The waker's entry goes last, where `select_ready` looks for it.
+        if let Some(waker) = self.waker.as_ref().filter(|_| woken) {
+            waker.drain();
+            ready.push((WOKEN, Events::EMPTY));
+        }
+        true
     }
 
     /// Replace the epoll instance by a new one holding one entry per registered fd (the file
@@ -179,7 +197,7 @@ impl EpollBackend {
                 &new,
                 sys::EPOLL_CTL_ADD,
                 fd,
-                slot.bits,
+                to_poll_like(slot.events, IN, OUT),
                 tag(fd, slot.generation),
             );
         }
@@ -204,7 +222,7 @@ impl Interface for EpollBackend {
             i,
             Slot {
                 generation,
-                bits,
+                events,
                 seen: self.round,
             },
         );
@@ -222,7 +240,7 @@ impl Interface for EpollBackend {
             tag(fd, generation),
         )?;
         if let Some(slot) = self.slot(fd) {
-            slot.bits = bits;
+            slot.events = new;
         }
         Ok(())
     }
@@ -234,6 +252,7 @@ impl Interface for EpollBackend {
         syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
+    #[inline]
     fn wait(
         &mut self,
         timeout: Option<Duration>,
@@ -247,35 +266,22 @@ impl Interface for EpollBackend {
         let max = nkeys.saturating_add(1 + usize::from(self.waker.is_some()));
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
-        self.round = self.round.wrapping_add(1);
-        let round = self.round;
-        let mut clean = true;
-        for i in 0..self.events.len() {
-            let data = self.events[i].u64;
-            if data != WAKER_TAG && !self.first_live(data, round) {
-                clean = false;
-                break;
-            }
-        }
-        if !clean {
+        let start = ready.len();
+        if !self.collect(ready, true) {
             // Drop the ghosts (and extra entries) from the kernel, and ask the new instance,
             // without waiting, what is ready now: one entry per registered fd.
+            ready.truncate(start);
             self.rebuild()?;
             let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
             syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
-        }
-        for e in &self.events {
-            let (bits, data) = (e.events, e.u64);
-            if data == WAKER_TAG {
-                if let Some(waker) = &self.waker {
-                    waker.drain();
-                    ready.push((WOKEN, Events::EMPTY));
-                }
-            } else if let Some(fd) = self.live(data) {
-                ready.push((fd, from_poll_like(bits, IN, OUT)));
-            }
+            self.collect(ready, false);
         }
         Ok(())
+    }
+
+    #[inline]
+    fn filters(&self) -> bool {
+        true
     }
 
     fn close(&mut self) {
@@ -305,7 +311,7 @@ mod tests {
         for (fd, bytes) in [(19_999, 6_472), (1_000_000, 21_784)] {
             let slot = Slot {
                 generation: NonZeroU32::MIN,
-                bits: IN,
+                events: Events::READ,
                 seen: 0,
             };
             t.insert(fd, slot);

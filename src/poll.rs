@@ -135,6 +135,7 @@ impl Interface for PollBackend {
         Ok(())
     }
 
+    #[inline]
     fn wait(
         &mut self,
         timeout: Option<Duration>,
@@ -149,23 +150,44 @@ impl Interface for PollBackend {
             });
         }
         let res = syscall::poll(&mut self.fds, timeout::to_millis(timeout));
+        let mut woken = false;
         if let Some(waker) = &self.waker {
             if self.fds.pop().is_some_and(|p| p.revents != 0) {
                 waker.drain();
-                ready.push((WOKEN, Events::EMPTY));
+                woken = true;
             }
         }
-        if res? == 0 {
-            return Ok(());
-        }
-        for p in &self.fds {
-            if p.revents != 0 {
-                // Python masks revents with 0xffff: the field is a short.
-                let revents = u32::from(p.revents as u16);
-                ready.push((p.fd, from_poll_like(revents, IN, OUT)));
+        // The kernel counts the entries it set `revents` on (the waker's too): the scan stops
+        // after the last.
+        let mut left = res?.saturating_sub(usize::from(woken));
+        if left != 0 {
+            for p in &self.fds {
+                if p.revents != 0 {
+                    // Python masks revents with 0xffff: the field is a short. `events` holds
+                    // the key's events as POLLIN/POLLOUT, so it maps back to them exactly.
+                    let revents = u32::from(p.revents as u16);
+                    let events = from_poll_like(revents, IN, OUT)
+                        & from_poll_like(u32::from(p.events as u16), IN, OUT);
+                    if !events.is_empty() {
+                        ready.push((p.fd, events));
+                    }
+                    left -= 1;
+                    if left == 0 {
+                        break;
+                    }
+                }
             }
+        }
+        // The waker's entry goes last, where `select_ready` looks for it.
+        if woken {
+            ready.push((WOKEN, Events::EMPTY));
         }
         Ok(())
+    }
+
+    #[inline]
+    fn filters(&self) -> bool {
+        true
     }
 
     fn close(&mut self) {

@@ -150,6 +150,7 @@ impl Interface for SelectBackend {
         Ok(())
     }
 
+    #[inline]
     fn wait(
         &mut self,
         timeout: Option<Duration>,
@@ -170,36 +171,55 @@ impl Interface for SelectBackend {
             nfds = nfds.max(fd + 1);
         }
         let tv = timeout.map(timeout::to_timeval);
-        let n = syscall::select(nfds, &mut self.read_out, &mut self.write_out, tv)?;
-        if n == 0 {
-            return Ok(());
-        }
+        // The kernel counts the bits it left set: the scan stops once they are all seen.
+        let mut left = syscall::select(nfds, &mut self.read_out, &mut self.write_out, tv)?;
+        let mut woken = false;
         if let (Some((fd, word)), Some(w)) = (waker, &self.waker) {
             let bit = sys::__FD_MASK(fd);
-            if self.read_out[word] & bit != 0 {
+            if left != 0 && self.read_out[word] & bit != 0 {
                 self.read_out[word] &= !bit;
                 w.drain();
-                ready.push((WOKEN, Events::EMPTY));
+                woken = true;
+                left -= 1;
             }
         }
-        for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
-            let mut bits = r | w;
-            while bits != 0 {
-                let b = bits.trailing_zeros();
-                let bit: fd_mask = 1 << b;
-                bits &= !bit;
-                let mut events = Events::EMPTY;
-                if r & bit != 0 {
-                    events |= Events::READ;
+        if left != 0 {
+            for (i, (&r, &w)) in self.read_out.iter().zip(&self.write_out).enumerate() {
+                let mut bits = r | w;
+                if bits == 0 {
+                    continue;
                 }
-                if w & bit != 0 {
-                    events |= Events::WRITE;
+                while bits != 0 {
+                    let b = bits.trailing_zeros();
+                    let bit: fd_mask = 1 << b;
+                    bits &= !bit;
+                    let mut events = Events::EMPTY;
+                    if r & bit != 0 {
+                        events |= Events::READ;
+                    }
+                    if w & bit != 0 {
+                        events |= Events::WRITE;
+                    }
+                    let fd = c_int::try_from(i * NFDBITS + b as usize).unwrap_or(c_int::MAX);
+                    ready.push((fd, events));
                 }
-                let fd = c_int::try_from(i * NFDBITS + b as usize).unwrap_or(c_int::MAX);
-                ready.push((fd, events));
+                left = left.saturating_sub((r.count_ones() + w.count_ones()) as usize);
+                if left == 0 {
+                    break;
+                }
             }
+        }
+        // The waker's entry goes last, where `select_ready` looks for it.
+        if woken {
+            ready.push((WOKEN, Events::EMPTY));
         }
         Ok(())
+    }
+
+    /// The output sets are subsets of the registered readers and writers.
+    #[inline]
+    fn filters(&self) -> bool {
+        true
     }
 
     fn close(&mut self) {

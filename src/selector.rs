@@ -140,15 +140,19 @@ pub trait BaseSelector<F: FileObj, D> {
     /// # Errors
     /// [`Error::Closed`]; [`Error::Os`] from the kernel (e.g. `EBADF` from `select(2)` when a
     /// registered fd was closed).
+    #[inline]
     fn select(&mut self, timeout: Option<Duration>) -> Result<Vec<(SelectorKey<F, D>, Events)>>
     where
         F: Clone,
         D: Clone,
     {
-        Ok(self
-            .select_ready(timeout)?
-            .map(|(key, events)| (key.clone(), events))
-            .collect())
+        // One allocation of exactly the ready count (`Ready` knows it), filled in one pass.
+        let ready = self.select_ready(timeout)?;
+        let mut out = Vec::with_capacity(ready.len());
+        for (key, events) in ready {
+            out.push((key.clone(), events));
+        }
+        Ok(out)
     }
 
     /// [`select`](BaseSelector::select) without allocating: the ready keys are borrowed from
@@ -204,6 +208,13 @@ pub trait Interface: Sealed {
     /// `wait` includes it), and return it; the backend keeps a share to watch and drain.
     /// Called at most once per open selector.
     fn add_waker(&mut self) -> Result<Arc<Shared>>;
+    /// Whether `wait` already reports only registered fds, each once, with its events masked by
+    /// the registered ones and never empty (from the backend's own table, which mirrors the
+    /// key map). The shared layer then skips its own check, a key-map lookup per entry (debug
+    /// builds still verify it).
+    fn filters(&self) -> bool {
+        false
+    }
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
@@ -385,17 +396,29 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
             // we also drop entries whose mask comes out empty. A wait whose entries all go is
             // "nothing yet": the timeout still holds, unless the waker was drained (its
             // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
+            // Backends whose own tables mirror the key map filter and mask in `wait`, in the
+            // pass that reads the kernel's output, and put `WOKEN` last.
             let mut woken = false;
-            self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
-                Some(key) => {
-                    *events &= key.events;
-                    !events.is_empty()
+            if self.backend.filters() {
+                woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
+                if woken {
+                    self.ready.pop();
                 }
-                None => {
-                    woken |= *fd == WOKEN;
-                    false
-                }
-            });
+                debug_assert!(self.ready.iter().all(|&(fd, events)| keys
+                    .get(fd)
+                    .is_some_and(|key| !events.is_empty() && events & key.events == events)));
+            } else {
+                self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+                    Some(key) => {
+                        *events &= key.events;
+                        !events.is_empty()
+                    }
+                    None => {
+                        woken |= *fd == WOKEN;
+                        false
+                    }
+                });
+            }
             match res {
                 Ok(()) if woken || !self.ready.is_empty() => break,
                 // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
@@ -458,9 +481,10 @@ pub struct Ready<'a, F, D> {
 impl<'a, F, D> Iterator for Ready<'a, F, D> {
     type Item = (&'a SelectorKey<F, D>, Events);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let &(fd, events) = self.ready.next()?;
         // Every entry was checked against the map when the Ready was made.
+        let &(fd, events) = self.ready.next()?;
         self.keys.get(fd).map(|key| (key, events))
     }
 

@@ -17,9 +17,15 @@ pub(crate) const MAX_WAIT_SECS: u64 = 100_000_000;
 
 /// Milliseconds for `poll(2)`, `epoll_wait(2)` and `DP_POLL`: `None` → -1 (block), otherwise
 /// rounded up to the next millisecond and saturated at `c_int::MAX` (about 24.8 days).
+#[inline]
 pub(crate) fn to_millis(timeout: Option<Duration>) -> c_int {
     let Some(t) = timeout else { return -1 };
-    let ms = t.as_millis() + u128::from(t.subsec_nanos() % 1_000_000 != 0);
+    // Whole milliseconds, rounded up: the fraction is at most 1 000 ms. u64 arithmetic
+    // (saturating, far above c_int::MAX) rather than as_millis()'s u128.
+    let ms = t
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(t.subsec_nanos().div_ceil(1_000_000)));
     c_int::try_from(ms).unwrap_or(c_int::MAX)
 }
 
@@ -72,6 +78,7 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
+    #[inline]
     pub(crate) fn new(timeout: Option<Duration>) -> Deadline {
         let end = match timeout {
             Some(Duration::ZERO) => Some(Duration::ZERO), // no clock read for a poll

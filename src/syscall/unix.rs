@@ -18,6 +18,7 @@ pub(crate) fn errno() -> i32 {
 }
 
 /// `-1` (or any negative return) → `Err(Os(errno))`.
+#[inline]
 fn cvt(ret: c_int) -> Result<c_int> {
     if ret < 0 {
         Err(Error::Os(errno()))
@@ -128,6 +129,7 @@ pub(crate) fn monotonic_now() -> Duration {
 }
 
 /// `poll(fds, fds.len(), timeout_ms)`: the number of entries with `revents != 0`.
+#[inline]
 pub(crate) fn poll(fds: &mut [sys::pollfd], timeout_ms: c_int) -> Result<usize> {
     let nfds = sys::nfds_t::try_from(fds.len()).map_err(|_| Error::Os(sys::EINVAL))?;
     // SAFETY: fds is valid for reads and writes of nfds pollfd entries (nfds == fds.len()),
@@ -140,6 +142,7 @@ pub(crate) fn poll(fds: &mut [sys::pollfd], timeout_ms: c_int) -> Result<usize> 
 ///
 /// `nfds` is clamped to the bits the arrays hold, so the kernel never reads or writes past
 /// them; empty arrays are passed as null sets.
+#[inline]
 pub(crate) fn select(
     nfds: c_int,
     read: &mut [sys::fd_mask],
@@ -211,6 +214,7 @@ pub(crate) fn dup_over(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
 /// `epoll_wait(epfd, buf, max, timeout_ms)` into `buf`'s storage, reused between calls: `buf`
 /// is cleared, grown to hold `max` events if needed, and holds the returned events.
 #[cfg(ioselectors_epoll)]
+#[inline]
 pub(crate) fn epoll_wait(
     epfd: &OwnedFd,
     buf: &mut Vec<sys::epoll_event>,

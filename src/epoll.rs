@@ -142,12 +142,11 @@ impl EpollBackend {
     }
 
     /// Appends `(fd, events)` for each entry of the last wait, masked with the fd's registered
-    /// events (empty results left out), then `(WOKEN, EMPTY)` if the waker's entry was there
-    /// (the waker drained). `strict`: stop at the first ghost (an entry of a number
+    /// events (empty results left out); `Some(whether the waker's entry was there)`. `strict`: stop at the first ghost (an entry of a number
     /// not registered, or of an earlier registration of it) or second entry of one fd in this
-    /// round, and return `false`; otherwise skip those. One table lookup per entry.
+    /// round, and return `None`; otherwise skip those. One table lookup per entry.
     #[inline]
-    fn collect(&mut self, ready: &mut Vec<(RawFd, Events)>, strict: bool) -> bool {
+    fn collect(&mut self, ready: &mut Vec<(RawFd, Events)>, strict: bool) -> Option<bool> {
         self.round = self.round.wrapping_add(1);
         let round = self.round;
         let mut woken = false;
@@ -165,7 +164,7 @@ impl EpollBackend {
                     woken = true;
                     continue;
                 }
-                _ if strict => return false,
+                _ if strict => return None,
                 _ => continue,
             };
             slot.seen = round;
@@ -174,12 +173,7 @@ impl EpollBackend {
                 ready.push((fd as RawFd, events));
             }
         }
-        // The waker's entry goes last, where `select_ready` looks for it.
-        if let Some(waker) = self.waker.as_ref().filter(|_| woken) {
-            waker.drain();
-            ready.push((WOKEN, Events::EMPTY));
-        }
-        true
+        Some(woken)
     }
 
     /// Replace the epoll instance by a new one holding one entry per registered fd (the file
@@ -267,14 +261,24 @@ impl Interface for EpollBackend {
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         let start = ready.len();
-        if !self.collect(ready, true) {
-            // Drop the ghosts (and extra entries) from the kernel, and ask the new instance,
-            // without waiting, what is ready now: one entry per registered fd.
-            ready.truncate(start);
-            self.rebuild()?;
-            let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-            syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
-            self.collect(ready, false);
+        let woken = match self.collect(ready, true) {
+            Some(woken) => woken,
+            None => {
+                // Drop the ghosts (and extra entries) from the kernel, and ask the new
+                // instance, without waiting, what is ready now: one entry per registered fd.
+                ready.truncate(start);
+                self.rebuild()?;
+                let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
+                syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
+                self.collect(ready, false).unwrap_or(false)
+            }
+        };
+        // The waker's entry goes last, where `select_ready` looks for it.
+        if woken {
+            if let Some(waker) = &self.waker {
+                waker.drain();
+                ready.push((WOKEN, Events::EMPTY));
+            }
         }
         Ok(())
     }

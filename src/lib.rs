@@ -58,8 +58,8 @@
 //!
 //! ```
 //! # #[cfg(feature = "std")] {
-//! use ioselectors::{BaseSelector, PollSelector};
-//! let mut sel: PollSelector = PollSelector::new();
+//! use ioselectors::{BaseSelector, DefaultSelector};
+//! let mut sel: DefaultSelector = DefaultSelector::new()?;
 //! let waker = sel.waker()?;
 //! std::thread::spawn(move || waker.wake());
 //! assert!(sel.select(None)?.is_empty()); // woken, nothing registered

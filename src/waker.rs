@@ -247,8 +247,15 @@ impl Source {
             }
             #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { read, .. } => {
+                // Until a short read (or EAGAIN): every pending wake is one byte.
                 let mut buf = [0; 256];
-                while crate::syscall::read(read, &mut buf) == Ok(buf.len()) {}
+                loop {
+                    match crate::syscall::read(read, &mut buf) {
+                        Ok(n) if n == buf.len() => {}
+                        Err(Error::Os(crate::syscall::EINTR)) => {}
+                        _ => break,
+                    }
+                }
             }
             #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
             // EV_CLEAR reset the filter when kevent returned it.

@@ -1,22 +1,29 @@
 //! The per-OS cfg aliases (`ioselectors_epoll`, `ioselectors_kqueue`, `ioselectors_devpoll`,
-//! ...), taken from `ioselectors-sys`'s build script, where the OS lists are written once
-//! (sys/build.rs). That package declares `links = "ioselectors_sys"`, so cargo hands its
-//! `cargo::metadata` lines to this script as `DEP_IOSELECTORS_SYS_*` variables. The aliases
-//! apply to every target of this package: the library, its tests, benches and examples.
+//! ...) and their item macros, taken from `ioselectors-sys`'s build script, where the OS lists
+//! are written once (sys/build.rs). That package declares `links = "ioselectors_sys"`, so cargo
+//! hands its `cargo::metadata` lines to this script as `DEP_IOSELECTORS_SYS_*` variables. The
+//! cfgs apply to every target of this package: the library, its tests, benches and examples.
 
 use std::env;
+use std::path::PathBuf;
+
+fn dep(key: &str) -> String {
+    let var = format!("DEP_IOSELECTORS_SYS_{key}");
+    println!("cargo::rerun-if-env-changed={var}");
+    env::var(&var).unwrap_or_else(|_| panic!("{var}: ioselectors-sys's build script did not run"))
+}
 
 fn main() {
-    let names = env::var("DEP_IOSELECTORS_SYS_NAMES")
-        .expect("DEP_IOSELECTORS_SYS_NAMES: ioselectors-sys's build script did not run");
-    let set = env::var("DEP_IOSELECTORS_SYS_CFGS").unwrap_or_default();
-    for name in names.split(',').filter(|n| !n.is_empty()) {
+    for name in dep("NAMES").split(',').filter(|n| !n.is_empty()) {
         println!("cargo::rustc-check-cfg=cfg({name})");
     }
-    for name in set.split(',').filter(|n| !n.is_empty()) {
+    for name in dep("CFGS").split(',').filter(|n| !n.is_empty()) {
         println!("cargo::rustc-cfg={name}");
     }
+    // The item macros (`ioselectors_epoll! { ... }`), for `include!` in src/lib.rs.
+    let macros = PathBuf::from(dep("MACROS"));
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("cfg_aliases.rs");
+    std::fs::copy(&macros, &out).expect("copy ioselectors-sys's cfg_aliases.rs");
+    println!("cargo::rerun-if-changed={}", macros.display());
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-env-changed=DEP_IOSELECTORS_SYS_NAMES");
-    println!("cargo::rerun-if-env-changed=DEP_IOSELECTORS_SYS_CFGS");
 }

@@ -1,5 +1,5 @@
 //! Criterion benchmarks of every Linux backend against the same work written by hand with
-//! `ioselectors::sys` calls (the floor), in the same group so that ratios come from one run.
+//! `ioselectors_sys` calls (the floor), in the same group so that ratios come from one run.
 //! `python3 benches/ratios.py` prints the ours/floor table; BENCHMARKS.md has the figures.
 //!
 //! * `churn/<backend>`: register(READ) → modify(READ|WRITE) → unregister, each over all N
@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
-use ioselectors::sys::{self, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
 use ioselectors::{
     BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, SelectSelector,
     EVENT_READ, EVENT_WRITE,
 };
+use ioselectors_sys::{self as sys, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
 
 const ZERO: Option<Duration> = Some(Duration::ZERO);
 
@@ -103,7 +103,7 @@ fn long_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTi
 }
 
 // ---------------------------------------------------------------------------------------------
-// The floors: the same work by hand, through ioselectors::sys.
+// The floors: the same work by hand, through ioselectors_sys.
 
 /// A key as a hand-written loop keeps it: fd, READ/WRITE bits, data.
 #[derive(Clone, Copy, Debug)]

@@ -413,7 +413,8 @@ mod shutdown {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::OnceLock;
 
-    use ioselectors::{sys, Waker};
+    use ioselectors::Waker;
+    use ioselectors_sys as sys;
 
     static WAKER: OnceLock<Waker> = OnceLock::new();
     static REQUESTED: AtomicBool = AtomicBool::new(false);

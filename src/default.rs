@@ -16,7 +16,7 @@ use crate::kqueue::KqueueBackend;
 #[cfg(unix)]
 use crate::poll::PollBackend;
 use crate::select::SelectBackend;
-use crate::selector::{GenericSelector, Interface, Sealed};
+use crate::selector::{GenericSelector, Interface, KernelObject, Sealed};
 use crate::waker::Shared;
 use crate::{syscall, Error, Events, RawFd, Result};
 
@@ -29,8 +29,10 @@ use crate::{syscall, Error, Events, RawFd, Result};
 /// | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue |
 /// | illumos | epoll |
 /// | Solaris | /dev/poll |
-/// | other unix | poll |
 /// | Windows | select (winsock; the only interface there) |
+///
+/// Other unix targets are not supported (`ioselectors-sys` stops the build with a
+/// `compile_error!`: its constants and layouts are written per OS).
 ///
 /// Like Python's `_can_use`, the choice is probed once per process, by creating and closing
 /// the kernel object (for poll: one zero-timeout `poll()`), and kept. A probe that fails for
@@ -64,8 +66,9 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// Python's preference order.
-    pub const PREFERENCE: [Backend; 5] = [
+    /// Python's preference order. A slice, not an array: its length is not part of the API,
+    /// so a new backend can be added (as `Backend` is `#[non_exhaustive]`).
+    pub const PREFERENCE: &'static [Backend] = &[
         Backend::Kqueue,
         Backend::Epoll,
         Backend::Devpoll,
@@ -96,7 +99,7 @@ impl Backend {
     }
 
     fn from_u8(v: u8) -> Option<Backend> {
-        Backend::PREFERENCE.into_iter().find(|b| *b as u8 == v)
+        Backend::PREFERENCE.iter().copied().find(|b| *b as u8 == v)
     }
 }
 
@@ -106,39 +109,56 @@ impl fmt::Display for Backend {
     }
 }
 
-/// The backend of [`DefaultSelector`]: whichever interface was chosen.
+/// The backend of [`DefaultSelector`]: whichever interface was chosen. Opaque: which one it
+/// is is [`DefaultSelector::backend`]'s answer, a [`Backend`] (`#[non_exhaustive]`), so adding
+/// a kernel interface is not a breaking change.
 #[derive(Debug)]
-pub enum DefaultBackend {
-    /// `kqueue(2)`.
+pub struct DefaultBackend(Chosen);
+
+/// The chosen interface, one variant per backend this build has.
+#[derive(Debug)]
+enum Chosen {
     #[cfg(ioselectors_kqueue)]
     Kqueue(KqueueBackend),
-    /// `epoll(7)`.
     #[cfg(ioselectors_epoll)]
     Epoll(EpollBackend),
-    /// Solaris `/dev/poll`.
     #[cfg(ioselectors_devpoll)]
     Devpoll(DevpollBackend),
-    /// `poll(2)`.
     #[cfg(unix)]
     Poll(PollBackend),
-    /// `select(2)`.
     Select(SelectBackend),
 }
 
 impl Sealed for DefaultBackend {}
 
+impl KernelObject for DefaultBackend {
+    fn kernel_fd(&self) -> Option<RawFd> {
+        match &self.0 {
+            #[cfg(ioselectors_kqueue)]
+            Chosen::Kqueue(b) => b.fileno(),
+            #[cfg(ioselectors_devpoll)]
+            Chosen::Devpoll(b) => b.fileno(),
+            #[cfg(ioselectors_epoll)]
+            Chosen::Epoll(b) => b.fileno(),
+            #[cfg(unix)]
+            Chosen::Poll(_) => None,
+            Chosen::Select(_) => None,
+        }
+    }
+}
+
 macro_rules! dispatch {
     ($self:expr, $b:ident => $e:expr) => {
         match $self {
             #[cfg(ioselectors_kqueue)]
-            DefaultBackend::Kqueue($b) => $e,
+            DefaultBackend(Chosen::Kqueue($b)) => $e,
             #[cfg(ioselectors_devpoll)]
-            DefaultBackend::Devpoll($b) => $e,
+            DefaultBackend(Chosen::Devpoll($b)) => $e,
             #[cfg(ioselectors_epoll)]
-            DefaultBackend::Epoll($b) => $e,
+            DefaultBackend(Chosen::Epoll($b)) => $e,
             #[cfg(unix)]
-            DefaultBackend::Poll($b) => $e,
-            DefaultBackend::Select($b) => $e,
+            DefaultBackend(Chosen::Poll($b)) => $e,
+            DefaultBackend(Chosen::Select($b)) => $e,
         }
     };
 }
@@ -176,31 +196,32 @@ impl Interface for DefaultBackend {
 
 impl DefaultBackend {
     fn open(kind: Backend) -> Result<DefaultBackend> {
-        match kind {
+        let chosen = match kind {
             #[cfg(ioselectors_kqueue)]
-            Backend::Kqueue => Ok(DefaultBackend::Kqueue(KqueueBackend::new()?)),
+            Backend::Kqueue => Chosen::Kqueue(KqueueBackend::new()?),
             #[cfg(ioselectors_devpoll)]
-            Backend::Devpoll => Ok(DefaultBackend::Devpoll(DevpollBackend::new()?)),
+            Backend::Devpoll => Chosen::Devpoll(DevpollBackend::new()?),
             #[cfg(ioselectors_epoll)]
-            Backend::Epoll => Ok(DefaultBackend::Epoll(EpollBackend::new()?)),
+            Backend::Epoll => Chosen::Epoll(EpollBackend::new()?),
             #[cfg(unix)]
-            Backend::Poll => Ok(DefaultBackend::Poll(PollBackend::new())),
-            Backend::Select => Ok(DefaultBackend::Select(SelectBackend::new())),
-            _ => Err(Error::Os(syscall::ENOSYS)),
-        }
+            Backend::Poll => Chosen::Poll(PollBackend::new()),
+            Backend::Select => Chosen::Select(SelectBackend::new()),
+            _ => return Err(Error::Os(syscall::ENOSYS)),
+        };
+        Ok(DefaultBackend(chosen))
     }
 
     fn kind(&self) -> Backend {
-        match self {
+        match &self.0 {
             #[cfg(ioselectors_kqueue)]
-            DefaultBackend::Kqueue(_) => Backend::Kqueue,
+            Chosen::Kqueue(_) => Backend::Kqueue,
             #[cfg(ioselectors_devpoll)]
-            DefaultBackend::Devpoll(_) => Backend::Devpoll,
+            Chosen::Devpoll(_) => Backend::Devpoll,
             #[cfg(ioselectors_epoll)]
-            DefaultBackend::Epoll(_) => Backend::Epoll,
+            Chosen::Epoll(_) => Backend::Epoll,
             #[cfg(unix)]
-            DefaultBackend::Poll(_) => Backend::Poll,
-            DefaultBackend::Select(_) => Backend::Select,
+            Chosen::Poll(_) => Backend::Poll,
+            Chosen::Select(_) => Backend::Select,
         }
     }
 }
@@ -240,7 +261,7 @@ pub fn default_backend() -> Result<Backend> {
     if let Some(kind) = Backend::from_u8(CHOICE.load(Ordering::Relaxed)) {
         return Ok(kind);
     }
-    for kind in Backend::PREFERENCE {
+    for &kind in Backend::PREFERENCE {
         if can_use(kind)? {
             CHOICE.store(kind as u8, Ordering::Relaxed);
             return Ok(kind);
@@ -270,22 +291,5 @@ impl<F, D> GenericSelector<DefaultBackend, F, D> {
     /// Which backend this selector runs on.
     pub fn backend(&self) -> Backend {
         self.backend.kind()
-    }
-
-    /// The kernel object's fd (epoll, kqueue, /dev/poll), Python's `fileno()`; `None` for
-    /// poll and select, which have none, and after `close()`.
-    pub fn fileno(&self) -> Option<RawFd> {
-        if self.is_closed() {
-            return None;
-        }
-        match &self.backend {
-            #[cfg(ioselectors_kqueue)]
-            DefaultBackend::Kqueue(b) => b.fileno(),
-            #[cfg(ioselectors_devpoll)]
-            DefaultBackend::Devpoll(b) => b.fileno(),
-            #[cfg(ioselectors_epoll)]
-            DefaultBackend::Epoll(b) => b.fileno(),
-            _ => None,
-        }
     }
 }

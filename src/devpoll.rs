@@ -11,7 +11,7 @@ use core::time::Duration;
 use ioselectors_sys::{self as sys, pollfd};
 
 use crate::devpoll_logic::{self as logic, buffer_len, ready_events, Records};
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
 use crate::syscall::{self, OwnedFd};
 use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
@@ -64,17 +64,6 @@ impl<F, D> GenericSelector<DevpollBackend, F, D> {
     pub fn new() -> Result<Self> {
         Ok(Self::with(DevpollBackend::new()?))
     }
-
-    /// The `/dev/poll` fd, Python's `DevpollSelector.fileno()`.
-    ///
-    /// # Errors
-    /// [`Error::Closed`] after `close()` (Python: `ValueError`).
-    pub fn fileno(&self) -> Result<RawFd> {
-        match self.backend.fileno() {
-            Some(fd) if !self.is_closed() => Ok(fd),
-            _ => Err(Error::Closed),
-        }
-    }
 }
 
 /// The `/dev/poll` backend of [`DevpollSelector`].
@@ -89,6 +78,12 @@ pub struct DevpollBackend {
 }
 
 impl Sealed for DevpollBackend {}
+
+impl KernelObject for DevpollBackend {
+    fn kernel_fd(&self) -> Option<RawFd> {
+        self.fileno()
+    }
+}
 
 impl DevpollBackend {
     pub(crate) fn new() -> Result<Self> {

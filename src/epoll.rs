@@ -1,4 +1,5 @@
-//! [`EpollSelector`]: `epoll(7)`, Python's `selectors.EpollSelector` (Linux and Android).
+//! [`EpollSelector`]: `epoll(7)`, Python's `selectors.EpollSelector` (Linux, Android and
+//! illumos).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -8,13 +9,14 @@ use core::time::Duration;
 use ioselectors_sys::{self as sys, epoll_event, EPOLLIN, EPOLLOUT};
 
 use crate::events::{from_poll_like, to_poll_like};
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
 use crate::syscall::{self, OwnedFd};
 use crate::table::Table;
 use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
-/// Python's `selectors.EpollSelector`, over `epoll(7)`. Linux and Android.
+/// Python's `selectors.EpollSelector`, over `epoll(7)`: Linux, Android, and illumos (whose
+/// epoll emulates Linux's on top of `/dev/poll`; type-checked here, not run).
 ///
 /// Level-triggered, asking for `EPOLLIN`/`EPOLLOUT` only. A changed mask is one
 /// `EPOLL_CTL_MOD`. The event buffer is reused between calls and sized to the number of
@@ -54,17 +56,6 @@ impl<F, D> GenericSelector<EpollBackend, F, D> {
     /// [`Error::Os`]: `EMFILE`/`ENFILE` when no fd is left, `ENOSYS` where epoll is missing.
     pub fn new() -> Result<Self> {
         Ok(Self::with(EpollBackend::new()?))
-    }
-
-    /// The epoll instance's fd, Python's `EpollSelector.fileno()`.
-    ///
-    /// # Errors
-    /// [`Error::Closed`] after `close()` (Python: `ValueError`).
-    pub fn fileno(&self) -> Result<RawFd> {
-        match &self.backend.epfd {
-            Some(fd) if !self.is_closed() => Ok(fd.raw()),
-            _ => Err(Error::Closed),
-        }
     }
 }
 
@@ -116,6 +107,12 @@ pub struct EpollBackend {
 }
 
 impl Sealed for EpollBackend {}
+
+impl KernelObject for EpollBackend {
+    fn kernel_fd(&self) -> Option<RawFd> {
+        self.fileno()
+    }
+}
 
 impl EpollBackend {
     pub(crate) fn new() -> Result<Self> {

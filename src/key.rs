@@ -47,6 +47,13 @@ pub trait FileObj {
     fn fileno(&self) -> RawFd;
 }
 
+/// The fd a file object reports when it has none: `-1` on unix, `INVALID_SOCKET` on Windows.
+#[cfg(unix)]
+pub(crate) const INVALID_FD: RawFd = -1;
+/// The fd a file object reports when it has none: `-1` on unix, `INVALID_SOCKET` on Windows.
+#[cfg(windows)]
+pub(crate) const INVALID_FD: RawFd = ioselectors_sys::INVALID_SOCKET;
+
 /// Whether `fd` can never name an open file: negative on unix (Python's `ValueError("Invalid
 /// file descriptor")`), `INVALID_SOCKET` on Windows.
 #[cfg(unix)]
@@ -157,3 +164,93 @@ impl_fileobj_as_raw_socket!(
     std::os::windows::io::OwnedSocket,
     std::os::windows::io::BorrowedSocket<'_>,
 );
+
+/// Any value with an fd, from any crate, as a file object: `Fd(x)` for every `x` that
+/// implements `AsFd` (`AsSocket` on Windows) — `socket2::Socket`, `mio::net::TcpStream`,
+/// `rustix`'s `OwnedFd`, a reference to one of them, or your own type.
+///
+/// A blanket `impl<T: AsFd> FileObj for T` is not possible next to the impls for [`RawFd`],
+/// `&T`, `Box<T>`, `Rc<T>` and `Arc<T>` (coherence), hence the wrapper. It derefs to the wrapped
+/// value, and the value is its public field, so a key's `fileobj.0` gives it back. A type that
+/// has only `AsRawFd` registers its number instead: `sel.register(x.as_raw_fd(), ...)`.
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::os::fd::{AsFd, BorrowedFd};
+/// use std::os::unix::net::UnixStream;
+/// use ioselectors::{BaseSelector, DefaultSelector, Fd, EVENT_WRITE};
+///
+/// // A socket type from another crate: it implements `AsFd`, not `FileObj`.
+/// struct Socket(UnixStream);
+/// impl AsFd for Socket {
+///     fn as_fd(&self) -> BorrowedFd<'_> {
+///         self.0.as_fd()
+///     }
+/// }
+///
+/// let (a, _b) = UnixStream::pair()?;
+/// let sock = Socket(a);
+/// let mut sel: DefaultSelector<Fd<&Socket>, ()> = DefaultSelector::new()?;
+/// sel.register(Fd(&sock), EVENT_WRITE, ())?; // the one line
+/// let ready = sel.select(None)?;
+/// assert!(std::ptr::eq(ready[0].0.fileobj.0, &sock));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fd<T>(pub T);
+
+#[cfg(feature = "std")]
+impl<T> core::ops::Deref for Fd<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> core::ops::DerefMut for Fd<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+#[cfg(all(unix, feature = "std"))]
+impl<T: std::os::fd::AsFd> FileObj for Fd<T> {
+    fn fileno(&self) -> RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.0.as_fd())
+    }
+}
+
+#[cfg(all(unix, feature = "std"))]
+impl<T: std::os::fd::AsFd> std::os::fd::AsFd for Fd<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+#[cfg(all(unix, feature = "std"))]
+impl<T: std::os::fd::AsFd> std::os::fd::AsRawFd for Fd<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        FileObj::fileno(self)
+    }
+}
+
+/// On Windows, through `AsSocket`; a `RawSocket` that does not fit a `SOCKET` becomes
+/// `INVALID_SOCKET`, as for std's socket types.
+#[cfg(all(windows, feature = "std"))]
+impl<T: std::os::windows::io::AsSocket> FileObj for Fd<T> {
+    fn fileno(&self) -> RawFd {
+        let raw = std::os::windows::io::AsRawSocket::as_raw_socket(&self.0.as_socket());
+        RawFd::try_from(raw).unwrap_or(ioselectors_sys::INVALID_SOCKET)
+    }
+}
+
+#[cfg(all(windows, feature = "std"))]
+impl<T: std::os::windows::io::AsSocket> std::os::windows::io::AsSocket for Fd<T> {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.0.as_socket()
+    }
+}

@@ -14,7 +14,7 @@ use ioselectors_sys::{self as sys, kevent};
 use crate::kqueue_logic::{
     self as logic, collect_ready, Action, Changes, Filter, FilterCount, Kev, Receipts,
 };
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
 use crate::syscall::{self, KeventList, OwnedFd};
 use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
@@ -84,17 +84,6 @@ impl<F, D> GenericSelector<KqueueBackend, F, D> {
     pub fn new() -> Result<Self> {
         Ok(Self::with(KqueueBackend::new()?))
     }
-
-    /// The kqueue's fd, Python's `KqueueSelector.fileno()`.
-    ///
-    /// # Errors
-    /// [`Error::Closed`] after `close()` (Python: `ValueError`).
-    pub fn fileno(&self) -> Result<RawFd> {
-        match self.backend.fileno() {
-            Some(fd) if !self.is_closed() => Ok(fd),
-            _ => Err(Error::Closed),
-        }
-    }
 }
 
 /// The `kqueue(2)` backend of [`KqueueSelector`].
@@ -111,6 +100,12 @@ pub struct KqueueBackend {
 }
 
 impl Sealed for KqueueBackend {}
+
+impl KernelObject for KqueueBackend {
+    fn kernel_fd(&self) -> Option<RawFd> {
+        self.fileno()
+    }
+}
 
 /// A change as a `struct kevent`: `EV_ADD` or `EV_DELETE`, always with `EV_RECEIPT`.
 fn to_kevent(change: logic::Change) -> kevent {

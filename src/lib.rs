@@ -2,11 +2,12 @@
 //! register file objects with an event mask and attached data, then wait until some are ready.
 //!
 //! Every kernel interface Python has, behind one [`BaseSelector`] trait: [`SelectSelector`],
-//! `PollSelector` (unix), `EpollSelector` (Linux, Android), `KqueueSelector` (macOS, iOS, the
-//! BSDs), `DevpollSelector` (illumos, Solaris), and [`DefaultSelector`], which picks the best one
-//! at run time. On Windows, [`SelectSelector`] runs over winsock `select` (sockets only) and is
-//! the [`DefaultSelector`]. Zero dependencies (the FFI is the hand-written [`sys`] crate),
-//! `no_std` + `alloc`.
+//! `PollSelector` (unix), `EpollSelector` (Linux, Android, illumos), `KqueueSelector` (macOS,
+//! iOS, the BSDs), `DevpollSelector` (illumos, Solaris), and [`DefaultSelector`], which picks the
+//! best one at run time. On Windows, [`SelectSelector`] runs over winsock `select` (sockets
+//! only) and is the [`DefaultSelector`]. Zero dependencies (the FFI is the hand-written
+//! `ioselectors-sys` crate), `no_std` + `alloc`. The documentation on docs.rs marks each
+//! per-OS item with the systems it exists on.
 //!
 //! ```
 //! # #[cfg(all(unix, feature = "std"))] {
@@ -39,11 +40,12 @@
 //! |---|---|
 //! | `EVENT_READ`, `EVENT_WRITE` | [`EVENT_READ`], [`EVENT_WRITE`] ([`Events`]) |
 //! | `SelectorKey(fileobj, fd, events, data)` | [`SelectorKey`] `{ fileobj, fd, events, data }` |
-//! | an int fd, or an object with `fileno()` | [`FileObj`]: [`RawFd`], std's fd types, references and `Rc`/`Arc`/`Box` of them |
+//! | an int fd, or an object with `fileno()` | [`FileObj`]: [`RawFd`], std's fd types, references and `Rc`/`Arc`/`Box` of them, `Fd(x)` for any `AsFd` type, and the selectors that own a kernel object |
 //! | `sel.register(f, ev, data)` | [`sel.register(f, ev, data)?`](BaseSelector::register) |
 //! | `sel.unregister(f)` / `sel.modify(f, ev, data)` | [`unregister(&f)`](BaseSelector::unregister) / [`modify(&f, ev, data)`](BaseSelector::modify) |
-//! | `sel.select(timeout)` | [`select(Some(Duration))`](BaseSelector::select); `None` blocks; [`select_ready`](BaseSelector::select_ready) does not allocate |
+//! | `sel.select(timeout)` | [`select(Some(Duration))`](BaseSelector::select); `None` blocks; [`select_ready`](BaseSelector::select_ready) does not allocate once its buffers have grown |
 //! | `sel.get_key(f)` / `sel.get_map()` | [`get_key(&f)`](BaseSelector::get_key) / [`get_map()`](BaseSelector::get_map) (`None` once closed) |
+//! | `sel.fileno()` (epoll, kqueue, devpoll) | [`fileno()`](GenericSelector::fileno) `-> Result<RawFd>` on the selectors with a kernel object, `DefaultSelector` included |
 //! | `with DefaultSelector() as sel:` | `Drop` closes; [`close()`](BaseSelector::close) is explicit and idempotent |
 //! | ValueError / KeyError / RuntimeError / OSError | [`Error`]'s variants |
 //!
@@ -75,33 +77,80 @@
 //! original deadline. The README's "Differences from CPython" table lists every deliberate
 //! difference.
 //!
+//! # File objects from other crates
+//!
+//! Anything with an fd registers through [`Fd`] (with `std`): `sel.register(Fd(&socket), ev,
+//! data)` for a `socket2::Socket`, a `mio` or `rustix` type, or any other `AsFd` (`AsSocket` on
+//! Windows). A type with only `AsRawFd` registers its number: `sel.register(x.as_raw_fd(), ...)`.
+//!
+//! # Selectors in selectors
+//!
+//! As in Python, a selector that owns a kernel object (`EpollSelector`,
+//! `KqueueSelector`, `DevpollSelector`, and a [`DefaultSelector`] on one of those) is a file
+//! object itself — [`FileObj`], and `AsRawFd` with `std` — so it can be registered in another
+//! selector, which reports it readable when it has a ready key (`tests/nested.rs`). There is no
+//! `AsFd`, since a closed selector has no fd to lend; [`GenericSelector::fileno`] reports that
+//! as [`Error::Closed`]. `SelectSelector` and `PollSelector` have no kernel object and no
+//! `fileno()`, as in Python.
+//!
+//! # The FFI crate is not re-exported
+//!
+//! `ioselectors-sys` follows the C headers of each OS, and an FFI crate has to change when a
+//! declaration turns out wrong for some target. Re-exporting it here would make every such fix a
+//! breaking change of this crate too, so it is not: its items are an implementation detail, and
+//! code that wants the raw constants (say, `EBADF` to compare with [`Error::Os`]) depends on
+//! `ioselectors-sys` itself, or, with `std`, converts the error into `std::io::Error` and looks
+//! at its `kind()`.
+//!
 //! # Crate features
 //!
 //! * `std` (default): `std::error::Error` for [`Error`], `From<Error> for std::io::Error`, and
-//!   [`FileObj`] for std's fd and socket types. Without it the crate is `no_std` + `alloc`,
-//!   and everything else works the same (the monotonic clock comes from `clock_gettime`).
+//!   [`FileObj`] for std's fd and socket types, [`Fd`], and `AsRawFd` for the selectors that
+//!   own a kernel object. Without it the crate is `no_std` + `alloc`, and everything else works
+//!   the same (the monotonic clock comes from `clock_gettime`).
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+// docs.rs (`--cfg docsrs`, nightly): each per-OS item says where it exists. The badges come from
+// the item macros below, which name the OSes; the aliases themselves are hidden from them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(
+        ioselectors_epoll,
+        ioselectors_kqueue,
+        ioselectors_devpoll,
+        ioselectors_bsd,
+        ioselectors_solarish
+    )))
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use ioselectors_sys as sys;
+// `ioselectors_epoll! { items }` and the like: `#[cfg(alias)]` plus the docs.rs badge naming the
+// alias's OSes, generated from the one list in sys/build.rs (passed on by build.rs).
+include!(concat!(env!("OUT_DIR"), "/cfg_aliases.rs"));
 
 mod default;
-#[cfg(ioselectors_devpoll)]
-mod devpoll;
+ioselectors_devpoll! {
+    mod devpoll;
+    pub use devpoll::{DevpollBackend, DevpollSelector};
+}
 #[cfg(any(all(test, unix), ioselectors_devpoll))]
 mod devpoll_logic;
-#[cfg(ioselectors_epoll)]
-mod epoll;
+ioselectors_epoll! {
+    mod epoll;
+    pub use epoll::{EpollBackend, EpollSelector};
+}
 mod error;
 mod events;
 mod key;
-#[cfg(ioselectors_kqueue)]
-mod kqueue;
+ioselectors_kqueue! {
+    mod kqueue;
+    pub use kqueue::{KqueueBackend, KqueueSelector};
+}
 #[cfg(any(all(test, unix), ioselectors_kqueue))]
 mod kqueue_logic;
 #[cfg(unix)]
@@ -118,15 +167,11 @@ mod timeout;
 mod waker;
 
 pub use default::{default_backend, Backend, DefaultBackend, DefaultSelector};
-#[cfg(ioselectors_devpoll)]
-pub use devpoll::{DevpollBackend, DevpollSelector};
-#[cfg(ioselectors_epoll)]
-pub use epoll::{EpollBackend, EpollSelector};
 pub use error::{Error, Result};
 pub use events::{Events, EVENT_READ, EVENT_WRITE};
+#[cfg(feature = "std")]
+pub use key::Fd;
 pub use key::{FileObj, SelectorKey};
-#[cfg(ioselectors_kqueue)]
-pub use kqueue::{KqueueBackend, KqueueSelector};
 #[cfg(unix)]
 pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};

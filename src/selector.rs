@@ -158,6 +158,10 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`select`](BaseSelector::select) without allocating: the ready keys are borrowed from
     /// the selector, and the buffers behind them are reused from call to call.
     ///
+    /// Allocation-free in the steady state, not on every call: the first call sizes the
+    /// buffers, and a call after the registrations have grown past what they hold may grow
+    /// them again; calls in between allocate nothing (`tests/alloc_free.rs` counts).
+    ///
     /// # Errors
     /// As [`select`](BaseSelector::select).
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>>;
@@ -215,6 +219,16 @@ pub trait Interface: Sealed {
     fn filters(&self) -> bool {
         false
     }
+}
+
+/// An [`Interface`] that may own a kernel object with an fd of its own (epoll, kqueue,
+/// /dev/poll, and [`DefaultSelector`](crate::DefaultSelector)'s choice), which is what makes
+/// its selector a file object. Sealed, like `Interface`.
+#[doc(hidden)]
+pub trait KernelObject: Interface {
+    /// The kernel object's fd; `None` once released, or when this backend has none (a
+    /// `DefaultSelector` on poll or select).
+    fn kernel_fd(&self) -> Option<RawFd>;
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
@@ -322,6 +336,64 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         } else {
             Ok(fd)
         }
+    }
+}
+
+/// The selectors that own a kernel object — `EpollSelector`, `KqueueSelector`,
+/// `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector) — have Python's `fileno()` and are file objects
+/// themselves, so one can be registered in another ([`FileObj`], and `AsRawFd` with `std`).
+/// [`SelectSelector`](crate::SelectSelector) and `PollSelector` have no kernel object and no
+/// `fileno()`, as in Python.
+impl<B: KernelObject, F, D> GenericSelector<B, F, D> {
+    /// The kernel object's fd, Python's `fileno()` (`EpollSelector.fileno()`, ...). One
+    /// signature on every selector that has it.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after `close()` (Python: `ValueError`); [`Error::Os`] with `ENOSYS`
+    /// (`ERROR_CALL_NOT_IMPLEMENTED` on Windows) for a [`DefaultSelector`](crate::DefaultSelector)
+    /// whose backend has no kernel object (poll or select; Python's `PollSelector` and
+    /// `SelectSelector` have no `fileno` at all).
+    ///
+    /// ```
+    /// use ioselectors::{Backend, BaseSelector, DefaultSelector, Error};
+    /// let mut sel: DefaultSelector = DefaultSelector::new()?;
+    /// match sel.backend() {
+    ///     Backend::Epoll | Backend::Kqueue | Backend::Devpoll => assert!(sel.fileno().is_ok()),
+    ///     _ => assert!(matches!(sel.fileno(), Err(Error::Os(_)))),
+    /// }
+    /// sel.close();
+    /// assert_eq!(sel.fileno(), Err(Error::Closed));
+    /// # Ok::<(), ioselectors::Error>(())
+    /// ```
+    pub fn fileno(&self) -> Result<RawFd> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        self.backend
+            .kernel_fd()
+            .ok_or(Error::Os(crate::syscall::ENOSYS))
+    }
+}
+
+/// A selector with a kernel object is a file object: its `fileno()`, or the invalid fd (`-1`;
+/// `INVALID_SOCKET` on Windows) when it is closed or has none, which registering rejects with
+/// [`Error::InvalidFd`] (as Python's closed file objects do).
+impl<B: KernelObject, F, D> FileObj for GenericSelector<B, F, D> {
+    fn fileno(&self) -> RawFd {
+        GenericSelector::fileno(self).unwrap_or(crate::key::INVALID_FD)
+    }
+}
+
+/// With `std`: the kernel object's fd for APIs that take `AsRawFd`, `-1` when the selector is
+/// closed or has none (see [`fileno`](GenericSelector::fileno)).
+///
+/// There is deliberately no `AsFd`: a `BorrowedFd` must be a valid open fd, and a closed
+/// selector (or a `DefaultSelector` on poll) has none to lend, so `as_fd` could only panic.
+/// [`GenericSelector::fileno`] says so with an error instead.
+#[cfg(all(unix, feature = "std"))]
+impl<B: KernelObject, F, D> std::os::fd::AsRawFd for GenericSelector<B, F, D> {
+    fn as_raw_fd(&self) -> RawFd {
+        FileObj::fileno(self)
     }
 }
 

@@ -59,7 +59,7 @@ fn refused_registrations_give_the_stream_and_data_back() {
             (
                 Some(closed_fd()),
                 EVENT_READ,
-                Error::Os(ioselectors::sys::EBADF),
+                Error::Os(ioselectors_sys::EBADF),
             ),
         ];
         for (claim, events, expected) in cases {

@@ -671,7 +671,7 @@ mod select {
             module_path!(),
             "register_above_fd_setsize_is_invalid_fd",
             || {
-                let fd = ioselectors::sys::FD_SETSIZE as RawFd;
+                let fd = ioselectors_sys::FD_SETSIZE as RawFd;
                 let Some(_restore) = raise_nofile(fd as usize + 16) else {
                     cannot_run(
                         concat!(module_path!(), "::register_above_fd_setsize_is_invalid_fd"),

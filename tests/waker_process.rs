@@ -27,7 +27,8 @@ extern "C" fn on_alarm(_: c_int) {
 
 fn backends() -> Vec<Backend> {
     Backend::PREFERENCE
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|b| DefaultSelector::<i32, ()>::with_backend(*b).is_ok())
         .collect()
 }

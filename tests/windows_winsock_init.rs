@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use ioselectors::{sys, BaseSelector, Error, RawFd, SelectSelector, EVENT_READ, EVENT_WRITE};
+use ioselectors::{BaseSelector, Error, RawFd, SelectSelector, EVENT_READ, EVENT_WRITE};
+use ioselectors_sys as sys;
 
 mod raw {
     pub const AF_INET: i32 = 2;

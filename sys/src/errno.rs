@@ -43,13 +43,13 @@ extern "C" {
     ///
     /// # References
     ///  - [illumos](https://illumos.org/man/3C/errno)
-    #[cfg(ioselectors_solarish)]
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
     pub fn ___errno() -> *mut c_int;
 }
 
 /// `int *errno_location(void)`—The calling thread's `errno` accessor, whatever its symbol on
 /// this OS (`___errno`).
-#[cfg(ioselectors_solarish)]
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
 pub use ___errno as errno_location;
 /// `int *errno_location(void)`—The calling thread's `errno` accessor, whatever its symbol on
 /// this OS (`__errno`).

@@ -78,12 +78,12 @@ pub fn pair() -> (UnixStream, UnixStream) {
     UnixStream::pair().expect("socketpair")
 }
 
-/// `os.pipe()` through `ioselectors::sys::pipe`: `(read end, write end)`, close-on-exec.
+/// `os.pipe()` through `ioselectors_sys::pipe`: `(read end, write end)`, close-on-exec.
 pub fn pipe() -> (File, File) {
     let mut fds = [-1 as c_int; 2];
     let _spawn = spawn_read();
     // SAFETY: fds has room for the two ints pipe(2) writes.
-    let ret = unsafe { ioselectors::sys::pipe(fds.as_mut_ptr()) };
+    let ret = unsafe { ioselectors_sys::pipe(fds.as_mut_ptr()) };
     assert_eq!(ret, 0, "pipe: {}", io::Error::last_os_error());
     set_cloexec(fds[0]);
     set_cloexec(fds[1]);
@@ -273,7 +273,7 @@ macro_rules! backend {
     };
     (default) => {
         backend!(@common ioselectors::DefaultSelector<F, D>,
-            Sel::new().expect("DefaultSelector::new"), |s| s.fileno(), |s| s.backend());
+            Sel::new().expect("DefaultSelector::new"), |s| s.fileno().ok(), |s| s.backend());
     };
     (@common $ty:ty, $new:expr, |$f:ident| $fileno:expr, |$b:ident| $backend:expr) => {
         type Sel<F, D> = $ty;

@@ -37,11 +37,11 @@ use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use ioselectors::sys;
 use ioselectors::{
     BaseSelector, DefaultSelector, EpollSelector, Error, Events, PollSelector, RawFd,
     SelectSelector, SelectorKey, Waker,
 };
+use ioselectors_sys as sys;
 
 /// The first fd number of the pool: high enough that nothing the process opens by itself
 /// (an epoll fd, a `/proc` listing) lands on a pool number, low enough for any `RLIMIT_NOFILE`.
@@ -1163,7 +1163,7 @@ pub fn run_ops(backend: Backend, ops: &[Op]) {
         Backend::Default => run_with(
             backend,
             || DefaultSelector::<RawFd, u8>::new().expect("DefaultSelector::new"),
-            |s| s.fileno(),
+            |s| s.fileno().ok(),
             DefaultSelector::waker,
             ops,
         ),

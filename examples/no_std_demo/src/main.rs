@@ -18,7 +18,8 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::ffi::{c_char, c_int, c_void};
 use core::time::Duration;
 
-use ioselectors::{sys, Backend, BaseSelector, DefaultSelector, RawFd, EVENT_READ};
+use ioselectors::{Backend, BaseSelector, DefaultSelector, RawFd, EVENT_READ};
+use ioselectors_sys as sys;
 
 // The C library, declared by hand: no `libc` crate, no `std`.
 #[link(name = "c")]

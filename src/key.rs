@@ -25,7 +25,10 @@ pub struct SelectorKey<F, D> {
 
 /// A file object: anything with a file descriptor. Python accepts "an int fd or an object with a
 /// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) every std type that owns or
-/// borrows an fd, plus references and `Box`/`Rc`/`Arc` of any of them.
+/// borrows an fd (`File`, the sockets, `OwnedFd`, `BorrowedFd`, ...), plus references and
+/// `Box`/`Rc`/`Arc` of any of them. A type from another crate registers through `Fd` (with
+/// `std`): `Fd(&x)` for any `x: AsFd`. A selector that owns a kernel object (epoll, kqueue,
+/// /dev/poll, or a `DefaultSelector` on one) is a file object too, so selectors nest.
 ///
 /// On Windows a file object is a socket: [`RawFd`] is winsock's `SOCKET`, and with `std` the
 /// implementors are `TcpStream`, `TcpListener`, `UdpSocket`, `OwnedSocket` and

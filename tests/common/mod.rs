@@ -419,7 +419,11 @@ pub fn in_child(module_path: &str, test: &str, body: impl FnOnce()) {
     let out = child.wait_with_output().expect("wait for the child");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
+    // Prefixed, so that the child's own "test result:" line is not taken for a test binary's
+    // (scripts count those lines in `cargo test -- --show-output` logs).
+    for line in stdout.lines() {
+        println!("[child] {line}");
+    }
     eprint!("{stderr}");
     assert!(
         out.status.success(),

@@ -15,7 +15,7 @@
 //! backends' own fd-indexed tables are built the same way (`src/table.rs`): poll's position
 //! table has 512 slots of 8 bytes a page (4 104 bytes, top level `8 · (⌊max / 512⌋ + 1)`),
 //! epoll's slot table 512 slots of 12 bytes (6 152 bytes, same top level). With 16-byte slots
-//! (`tests/memory.rs` measures these on Linux with a counting allocator, and the unit tests
+//! (on a 64-bit target; `tests/memory.rs` measures these on Linux with a counting allocator, and the unit tests
 //! check the tables' sizes at fd 1 000 000):
 //!
 //! | one registration at | key map | poll's table | epoll's table | select's 4 fd sets |
@@ -339,7 +339,12 @@ mod tests {
                 events: EVENT_READ,
                 data: (),
             });
-            assert_eq!(r.heap_bytes(), bytes, "fd {fd}");
+            // The documented figures are a 64-bit target's; 32-bit pointers make them smaller.
+            if cfg!(target_pointer_width = "64") {
+                assert_eq!(r.heap_bytes(), bytes, "fd {fd}");
+            } else {
+                assert!(r.heap_bytes() > 0 && r.heap_bytes() <= bytes, "fd {fd}");
+            }
             r.remove(fd);
             assert_eq!(r.heap_bytes(), 0, "fd {fd}");
         }

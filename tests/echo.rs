@@ -303,6 +303,10 @@ fn quiet_server_prints_only_the_listening_line() {
 /// 4 MiB by default), so the server must reach that line while the client does not read.
 #[test]
 fn partial_writes_are_kept_and_drained() {
+    // The server logs every read (a line of about 16 KB for 4 KiB), so before its first short
+    // write it formats and prints some 17 MB: 11 to 33 s for an armv7 server under qemu-user on
+    // a busy 2-core machine. Generous, but still a bound.
+    const PENDING_DEADLINE: Duration = Duration::from_secs(180);
     let Some(server_bin) = example("echo_server") else {
         return;
     };
@@ -313,7 +317,9 @@ fn partial_writes_are_kept_and_drained() {
         let stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
         stream.set_read_timeout(Some(DEADLINE)).unwrap();
         // The writer blocks until the client reads, which waits for the server: allow both.
-        stream.set_write_timeout(Some(2 * DEADLINE)).unwrap();
+        stream
+            .set_write_timeout(Some(PENDING_DEADLINE + DEADLINE))
+            .unwrap();
         let written = AtomicUsize::new(0);
         let mut echo = vec![0u8; SIZE];
         let mut seen = Vec::new();
@@ -328,7 +334,7 @@ fn partial_writes_are_kept_and_drained() {
             // Read nothing until the server reports its first short write (bounded).
             let start = Instant::now();
             let pending = loop {
-                let left = DEADLINE.saturating_sub(start.elapsed());
+                let left = PENDING_DEADLINE.saturating_sub(start.elapsed());
                 match server.stdout.recv_timeout(left) {
                     Ok(line) => {
                         let pending = line.contains(" bytes pending to ");
@@ -343,7 +349,7 @@ fn partial_writes_are_kept_and_drained() {
             let written_then = written.load(Ordering::Relaxed);
             assert!(
                 pending,
-                "{backend}: no 'bytes pending' line from the server within {DEADLINE:?} \
+                "{backend}: no 'bytes pending' line from the server within {PENDING_DEADLINE:?} \
                  ({written_then} of {SIZE} bytes written, the client read nothing)"
             );
             (&stream).read_exact(&mut echo).expect("read the echo");

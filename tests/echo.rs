@@ -144,11 +144,17 @@ impl Server {
     fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
         let status = wait_bounded(&mut self.child, "echo_server");
         let stderr = self.stderr.take().unwrap().join().unwrap();
-        // The reader thread ends at EOF, which comes once the server has exited: read until
-        // then (bounded), so no line still in flight is missed.
+        // Every line up to EOF: the reader thread may still be forwarding a backlog (the
+        // partial-write test logs megabytes) when the server exits. Bounded per line.
         let mut lines = Vec::new();
-        while let Ok(line) = self.stdout.recv_timeout(DEADLINE) {
-            lines.push(line);
+        loop {
+            match self.stdout.recv_timeout(DEADLINE) {
+                Ok(line) => lines.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("echo_server's stdout still open {DEADLINE:?} after it exited")
+                }
+            }
         }
         (status, lines, stderr)
     }

@@ -1107,7 +1107,8 @@ criterion_group!(benches, setup, churn, ready, idle, echo, wake);
 // ---------------------------------------------------------------------------------------------
 // Instruction counts: `IOSELECTORS_CALLGRIND=BACKEND:VARIANT:N:K:ITERS` runs ITERS `select(0)`
 // calls of one variant (`select`, `select_ready` or `floor`) on one backend (`epoll`, `poll`,
-// `select`) with K of N keys ready, and nothing else; run it under
+// `select`) with K of N keys ready, and nothing else (or, for the variants `churn` and
+// `churn_floor`, ITERS churn passes over N ends, K unused); run it under
 // `valgrind --tool=callgrind` with two ITERS and divide the difference (BENCHMARKS.md).
 
 fn callgrind(spec: &str) {
@@ -1122,6 +1123,38 @@ fn callgrind(spec: &str) {
     );
     raise_nofile();
     let ends = Ends::new(n);
+    if variant == "churn" || variant == "churn_floor" {
+        // ITERS passes of register → modify → unregister over the N ends (K unused).
+        return match (backend, variant) {
+            ("epoll", "churn") => churn_passes(EpollSelector::new().expect("epoll"), &ends, iters),
+            ("poll", "churn") => churn_passes(PollSelector::new(), &ends, iters),
+            ("select", "churn") => churn_passes(SelectSelector::new(), &ends, iters),
+            ("epoll", _) => {
+                let f = EpollFloor::new();
+                for _ in 0..iters {
+                    churn_floor_epoll(&f, &ends);
+                }
+            }
+            ("poll", _) => {
+                let mut f = PollFloor::default();
+                for _ in 0..iters {
+                    churn_floor_poll(&mut f, &ends);
+                }
+            }
+            ("select", _) => {
+                let mut f = SelectFloor::default();
+                for _ in 0..iters {
+                    churn_floor_select(&mut f, &ends);
+                }
+            }
+            _ => panic!("backend {backend}"),
+        };
+    }
+    fn churn_passes<S: BaseSelector<RawFd, usize>>(mut sel: S, ends: &Ends, iters: usize) {
+        for _ in 0..iters {
+            churn_ours(&mut sel, ends);
+        }
+    }
     ends.make_ready(k);
     fn ours<S: BaseSelector<RawFd, usize>>(
         mut sel: S,

@@ -134,10 +134,6 @@ impl EpollBackend {
         self.epfd.as_ref().ok_or(Error::Closed)
     }
 
-    fn slot(&mut self, fd: RawFd) -> Option<&mut Slot> {
-        self.slots.get_mut(usize::try_from(fd).ok()?)
-    }
-
     /// Appends `(fd, events)` for each entry of the last wait, masked with the fd's registered
     /// events (empty results left out); `Some(whether the waker's entry was there)`. `strict`: stop at the first ghost (an entry of a number
     /// not registered, or of an earlier registration of it) or second entry of one fd in this
@@ -222,15 +218,12 @@ impl Interface for EpollBackend {
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
         let bits = to_poll_like(new, IN, OUT);
-        let generation = self.slot(fd).map_or(NonZeroU32::MIN, |s| s.generation);
-        syscall::epoll_ctl(
-            self.epfd()?,
-            sys::EPOLL_CTL_MOD,
-            fd,
-            bits,
-            tag(fd, generation),
-        )?;
-        if let Some(slot) = self.slot(fd) {
+        // One slot-table lookup: the slot is updated once the kernel has accepted the change.
+        let mut slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i));
+        let generation = slot.as_ref().map_or(NonZeroU32::MIN, |s| s.generation);
+        let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
+        syscall::epoll_ctl(epfd, sys::EPOLL_CTL_MOD, fd, bits, tag(fd, generation))?;
+        if let Some(slot) = &mut slot {
             slot.events = new;
         }
         Ok(())

@@ -126,6 +126,7 @@ impl<F, D> Registry<F, D> {
 
     /// Stores `key` in the free slot of `key.fd` (the caller checked it is free and valid).
     #[cfg(unix)]
+    #[inline]
     pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
         let i = index(key.fd).expect("registered fds are validated non-negative");
         debug_assert!(self.slots.get(i).is_none());
@@ -152,6 +153,7 @@ impl<F, D> Registry<F, D> {
     }
 
     #[cfg(unix)]
+    #[inline]
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
         let key = self.slots.remove(index(fd)?)?;
         self.len -= 1;

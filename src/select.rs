@@ -80,46 +80,36 @@ impl SelectBackend {
         }
     }
 
+    /// Sets `fd`'s bits in both sets to `events`, growing the sets to hold it.
+    #[inline]
     fn set(&mut self, fd: RawFd, events: Events) {
         let word = sys::__FD_ELT(fd);
-        if word >= self.readers.len() {
-            self.readers.resize(word + 1, 0);
-            self.writers.resize(word + 1, 0);
+        if word >= self.readers.len() || word >= self.writers.len() {
+            self.grow(word);
         }
         let bit = sys::__FD_MASK(fd);
-        self.readers[word] &= !bit;
-        self.writers[word] &= !bit;
-        if events.is_readable() {
-            self.readers[word] |= bit;
-        }
-        if events.is_writable() {
-            self.writers[word] |= bit;
+        let read = if events.is_readable() { bit } else { 0 };
+        let write = if events.is_writable() { bit } else { 0 };
+        if let (Some(r), Some(w)) = (self.readers.get_mut(word), self.writers.get_mut(word)) {
+            *r = (*r & !bit) | read;
+            *w = (*w & !bit) | write;
         }
     }
-}
 
-/// Whether `select(2)` on this OS takes fds ≥ `FD_SETSIZE` given large enough sets.
-const UNBOUNDED_SETS: bool = cfg!(any(target_os = "linux", target_os = "android"));
-
-impl Interface for SelectBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
-        if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
-            return Err(Error::InvalidFd(fd));
-        }
-        syscall::check_fd_open(fd)?;
-        self.set(fd, events);
-        self.max_fd = self.max_fd.max(fd);
-        Ok(())
+    /// Grows both sets to hold word `word` (out of line: `set` stays a few instructions).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, word: usize) {
+        self.readers.resize(word + 1, 0);
+        self.writers.resize(word + 1, 0);
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
-        self.set(fd, new);
-        Ok(())
-    }
-
-    fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        self.set(fd, Events::EMPTY);
-        // Shrink to the new largest fd.
+    /// After the largest fd was removed: drops the sets' trailing zero words, gives their
+    /// memory back once they are at most a quarter of their capacity, and finds the new
+    /// largest fd.
+    #[cold]
+    #[inline(never)]
+    fn shrink(&mut self) {
         while self.readers.last() == Some(&0) && self.writers.last() == Some(&0) {
             self.readers.pop();
             self.writers.pop();
@@ -147,6 +137,35 @@ impl Interface for SelectBackend {
                 c_int::try_from(last * NFDBITS).unwrap_or(c_int::MAX) + top as c_int
             }
         };
+    }
+}
+
+/// Whether `select(2)` on this OS takes fds ≥ `FD_SETSIZE` given large enough sets.
+const UNBOUNDED_SETS: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+impl Interface for SelectBackend {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
+            return Err(Error::InvalidFd(fd));
+        }
+        syscall::check_fd_open(fd)?;
+        self.set(fd, events);
+        self.max_fd = self.max_fd.max(fd);
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+        self.set(fd, new);
+        Ok(())
+    }
+
+    fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
+        self.set(fd, Events::EMPTY);
+        // Below the largest registered fd, whose bit is still set, the sets keep their length.
+        if fd < self.max_fd {
+            return Ok(());
+        }
+        self.shrink();
         Ok(())
     }
 

@@ -57,40 +57,60 @@ impl<T, const N: usize> Table<T, N> {
     }
 
     /// Stores `value` at `i`, replacing any value there, and returns it.
+    #[inline]
     pub(crate) fn insert(&mut self, i: usize, value: T) -> &mut T {
         let (p, s) = Self::split(i);
-        if p >= self.pages.len() {
-            self.pages.resize_with(p + 1, || None);
+        // The page is there on every insert but the first in its range of `N` numbers; the
+        // allocation is out of line so this stays a few instructions.
+        if !matches!(self.pages.get(p), Some(Some(_))) {
+            self.add_page(p);
         }
-        let page = self.pages[p].get_or_insert_with(|| {
-            Box::new(Page {
-                used: 0,
-                slots: core::array::from_fn(|_| None),
-            })
-        });
+        let Some(Some(page)) = self.pages.get_mut(p) else {
+            unreachable!("add_page made page {p}")
+        };
         let slot = &mut page.slots[s];
-        if slot.is_none() {
-            page.used += 1;
-        }
+        page.used += usize::from(slot.is_none());
         slot.insert(value)
     }
 
+    /// Allocates page `p` (growing the top level to hold it).
+    #[cold]
+    #[inline(never)]
+    fn add_page(&mut self, p: usize) {
+        if p >= self.pages.len() {
+            self.pages.resize_with(p + 1, || None);
+        }
+        self.pages[p] = Some(Box::new(Page {
+            used: 0,
+            slots: core::array::from_fn(|_| None),
+        }));
+    }
+
     /// Takes the value at `i` out, freeing its page if that was the page's last value.
+    #[inline]
     pub(crate) fn remove(&mut self, i: usize) -> Option<T> {
         let (p, s) = Self::split(i);
         let page = self.pages.get_mut(p)?.as_deref_mut()?;
         let value = page.slots[s].take()?;
         page.used -= 1;
         if page.used == 0 {
-            self.pages[p] = None;
-            while let Some(None) = self.pages.last() {
-                self.pages.pop();
-            }
-            if self.pages.len() <= self.pages.capacity() / 4 {
-                self.pages.shrink_to(self.pages.len() * 2);
-            }
+            self.free_page(p);
         }
         Some(value)
+    }
+
+    /// Frees page `p` (now empty), then the trailing empty entries of the top level, whose
+    /// capacity is given back once it is at most a quarter used.
+    #[cold]
+    #[inline(never)]
+    fn free_page(&mut self, p: usize) {
+        self.pages[p] = None;
+        while let Some(None) = self.pages.last() {
+            self.pages.pop();
+        }
+        if self.pages.len() <= self.pages.capacity() / 4 {
+            self.pages.shrink_to(self.pages.len() * 2);
+        }
     }
 
     /// Drops every value and frees every page.

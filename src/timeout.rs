@@ -20,6 +20,10 @@ pub(crate) const MAX_WAIT_SECS: u64 = 100_000_000;
 #[inline]
 pub(crate) fn to_millis(timeout: Option<Duration>) -> c_int {
     let Some(t) = timeout else { return -1 };
+    // A poll (the common non-blocking case) skips the arithmetic below.
+    if t.is_zero() {
+        return 0;
+    }
     // Whole milliseconds, rounded up: the fraction is at most 1 000 ms. u64 arithmetic
     // (saturating, far above c_int::MAX) rather than as_millis()'s u128.
     let ms = t

@@ -169,6 +169,36 @@ impl EpollBackend {
         Some(woken)
     }
 
+    /// `wait`'s rare path, out of line so that `wait` stays small enough to inline: the batch
+    /// held a ghost or a second entry for some fd. Drops what `collect` appended from
+    /// `start`, rebuilds the kernel's instance without the ghosts and asks the new one,
+    /// without waiting, what is ready now (one entry per registered fd); whether the waker's
+    /// entry was there.
+    #[cold]
+    #[inline(never)]
+    fn recollect(
+        &mut self,
+        ready: &mut Vec<(RawFd, Events)>,
+        start: usize,
+        max: usize,
+    ) -> Result<bool> {
+        ready.truncate(start);
+        self.rebuild()?;
+        let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
+        syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
+        Ok(self.collect(ready, false).unwrap_or(false))
+    }
+
+    /// Drains the waker (its entry was in the batch) and reports it as `(WOKEN, EMPTY)`.
+    #[cold]
+    #[inline(never)]
+    fn drain_waker(&mut self, ready: &mut Vec<(RawFd, Events)>) {
+        if let Some(waker) = &self.waker {
+            waker.drain();
+            ready.push((WOKEN, Events::EMPTY));
+        }
+    }
+
     /// Replace the epoll instance by a new one holding one entry per registered fd (the file
     /// now at that number), on the same fd number. An fd the kernel refuses (closed, or its
     /// number now a regular file) is left out but stays registered: the old instance did not
@@ -236,7 +266,8 @@ impl Interface for EpollBackend {
         syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
-    #[inline]
+    // One call site (select_ready's loop); inlining it there saves a call frame per wait.
+    #[inline(always)]
     fn wait(
         &mut self,
         timeout: Option<Duration>,
@@ -253,22 +284,11 @@ impl Interface for EpollBackend {
         let start = ready.len();
         let woken = match self.collect(ready, true) {
             Some(woken) => woken,
-            None => {
-                // Drop the ghosts (and extra entries) from the kernel, and ask the new
-                // instance, without waiting, what is ready now: one entry per registered fd.
-                ready.truncate(start);
-                self.rebuild()?;
-                let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-                syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
-                self.collect(ready, false).unwrap_or(false)
-            }
+            None => self.recollect(ready, start, max)?,
         };
         // The waker's entry goes last, where `select_ready` looks for it.
         if woken {
-            if let Some(waker) = &self.waker {
-                waker.drain();
-                ready.push((WOKEN, Events::EMPTY));
-            }
+            self.drain_waker(ready);
         }
         Ok(())
     }

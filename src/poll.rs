@@ -58,6 +58,8 @@ pub struct PollBackend {
     /// `position[fd]` is the index of `fd`'s entry in `fds` (a paged table: memory follows
     /// the registered fds, not the largest one).
     position: Table<u32, POSITION_PAGE>,
+    /// An entry was removed since the last wait, which then checks whether to shrink `fds`.
+    removed: bool,
     /// The waker's fd, appended to `fds` for each `poll()` call and taken off after it.
     waker: Option<Arc<Shared>>,
 }
@@ -69,6 +71,7 @@ impl PollBackend {
         PollBackend {
             fds: Vec::new(),
             position: Table::new(),
+            removed: false,
             waker: None,
         }
     }
@@ -79,6 +82,20 @@ impl PollBackend {
     }
 
     /// Records `fd` at the end of `fds`.
+    /// After unregistrations: once the `pollfd` array is at most a quarter full, shrinks it
+    /// to twice its length, keeping room for the waker's entry (pushed and popped on every
+    /// wait, so it never reallocates the array).
+    #[cold]
+    #[inline(never)]
+    fn shrink_fds(&mut self) {
+        self.removed = false;
+        let len = self.fds.len();
+        if len <= self.fds.capacity() / 4 {
+            self.fds
+                .shrink_to((len * 2).max(len + usize::from(self.waker.is_some())));
+        }
+    }
+
     fn push(&mut self, fd: RawFd, index: usize, events: i16) -> Result<()> {
         // poll(2) takes at most RLIMIT_NOFILE entries, far below u32::MAX.
         let at = u32::try_from(self.fds.len()).map_err(|_| crate::Error::InvalidFd(fd))?;
@@ -122,14 +139,11 @@ impl Interface for PollBackend {
         let i = i as usize;
         if self.fds.get(i).is_some_and(|p| p.fd == fd) {
             self.fds.swap_remove(i);
+            self.removed = true;
             if let Some(moved) = self.fds.get(i) {
                 if let Some(at) = self.position.get_mut(moved.fd as usize) {
                     *at = i as u32;
                 }
-            }
-            // Give memory back once the array is at most a quarter full.
-            if self.fds.len() <= self.fds.capacity() / 4 {
-                self.fds.shrink_to(self.fds.len() * 2);
             }
         }
         Ok(())
@@ -143,6 +157,12 @@ impl Interface for PollBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
+        // Memory back once the array is at most a quarter full, here rather than in
+        // `remove`: a burst of unregistrations (then registrations) would otherwise shrink
+        // and regrow it, and a large array is its own mapping whose regrowth page-faults.
+        if self.removed {
+            self.shrink_fds();
+        }
         if let Some(waker) = &self.waker {
             self.fds.push(pollfd {
                 fd: waker.fd(),

@@ -81,7 +81,6 @@ impl PollBackend {
         self.fds.get_mut(i as usize).filter(|p| p.fd == fd)
     }
 
-    /// Records `fd` at the end of `fds`.
     /// After unregistrations: once the `pollfd` array is at most a quarter full, shrinks it
     /// to twice its length, keeping room for the waker's entry (pushed and popped on every
     /// wait, so it never reallocates the array).
@@ -96,6 +95,7 @@ impl PollBackend {
         }
     }
 
+    /// Records `fd` at the end of `fds`.
     fn push(&mut self, fd: RawFd, index: usize, events: i16) -> Result<()> {
         // poll(2) takes at most RLIMIT_NOFILE entries, far below u32::MAX.
         let at = u32::try_from(self.fds.len()).map_err(|_| crate::Error::InvalidFd(fd))?;

@@ -868,8 +868,8 @@ fn wake(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paired mode: `IOSELECTORS_PAIRED=1 cargo bench --bench selectors` (`IOSELECTORS_PAIRED=wake`:
-// the wake group only).
+// Paired mode: `IOSELECTORS_PAIRED=1 cargo bench --bench selectors` (`IOSELECTORS_PAIRED=churn`,
+// `ready`, `idle`, `wake` or `echo`: that group only).
 //
 // On a loaded machine criterion's medians for "ours" and "floor", measured one after the other
 // seconds apart, drift with the load. This mode runs the same cases with ours and the floor
@@ -1040,13 +1040,15 @@ mod paired {
         );
     }
 
-    pub fn run() {
+    /// Every group, or the one named (`churn`, `ready`, `idle`, `wake`, `echo`).
+    pub fn run(only: Option<&str>) {
         raise_nofile();
         println!(
             "{:<13} {:<15} {:<18} {:>12} {:>12} {:>7}",
             "group", "case", "ours", "ours ns", "floor ns", "ratio"
         );
-        for n in [1_000, 10_000] {
+        let want = |group: &str| only.is_none_or(|only| only == group);
+        for n in [1_000, 10_000].into_iter().filter(|_| want("churn")) {
             let ends = Ends::new(n);
             let case = format!("N={n}");
             let names = ["ours", "floor"];
@@ -1070,7 +1072,7 @@ mod paired {
             });
         }
         let mut cases = Vec::new();
-        for n in [16, 1_024, 10_000] {
+        for n in [16, 1_024, 10_000].into_iter().filter(|_| want("ready")) {
             for k in [1, 16, n.min(1_024)] {
                 if k <= n && !cases.contains(&(n, k)) {
                     cases.push((n, k));
@@ -1080,10 +1082,18 @@ mod paired {
         for (n, k) in cases {
             ready_all("ready", n, k, &format!("N={n} K={k}"));
         }
-        for n in [10, 100, 1_000, 10_000] {
+        for n in [10, 100, 1_000, 10_000]
+            .into_iter()
+            .filter(|_| want("idle"))
+        {
             ready_all("idle", n + 1, 1, &format!("N={n}+1"));
         }
-        wake();
+        if want("wake") {
+            wake();
+        }
+        if !want("echo") {
+            return;
+        }
         let mut echo = Echo::new();
         measure(
             "echo/epoll",
@@ -1227,14 +1237,10 @@ fn main() {
         return callgrind(&spec);
     }
     match std::env::var("IOSELECTORS_PAIRED").as_deref() {
-        Ok("wake") => {
-            println!(
-                "{:<13} {:<15} {:<18} {:>12} {:>12} {:>7}",
-                "group", "case", "ours", "ours ns", "floor ns", "ratio"
-            );
-            return paired::wake();
+        Ok(group @ ("churn" | "ready" | "idle" | "wake" | "echo")) => {
+            return paired::run(Some(group))
         }
-        Ok(_) => return paired::run(),
+        Ok(_) => return paired::run(None),
         Err(_) => {}
     }
     benches();

@@ -279,6 +279,8 @@ impl Interface for EpollBackend {
         // entry for some fd (possible after an `EPOLL_CTL_MOD` that named a ghost: the number
         // now refers to the ghost's file again) whenever there is one that is ready.
         let max = nkeys.saturating_add(1 + usize::from(self.waker.is_some()));
+        // Pages of the slot table emptied by unregistrations since the last wait.
+        self.slots.trim();
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         let start = ready.len();
@@ -331,6 +333,7 @@ mod tests {
             t.insert(fd, slot);
             crate::table::assert_heap_bytes(t.heap_bytes(), bytes, fd);
             t.remove(fd);
+            t.trim();
             assert_eq!(t.heap_bytes(), 0, "fd {fd}");
         }
     }

@@ -58,7 +58,8 @@ pub struct PollBackend {
     /// `position[fd]` is the index of `fd`'s entry in `fds` (a paged table: memory follows
     /// the registered fds, not the largest one).
     position: Table<u32, POSITION_PAGE>,
-    /// An entry was removed since the last wait, which then checks whether to shrink `fds`.
+    /// An entry was removed since the last wait, which then frees the position table's emptied
+    /// pages and checks whether to shrink `fds`.
     removed: bool,
     /// The waker's fd, appended to `fds` for each `poll()` call and taken off after it.
     waker: Option<Arc<Shared>>,
@@ -81,13 +82,14 @@ impl PollBackend {
         self.fds.get_mut(i as usize).filter(|p| p.fd == fd)
     }
 
-    /// After unregistrations: once the `pollfd` array is at most a quarter full, shrinks it
-    /// to twice its length, keeping room for the waker's entry (pushed and popped on every
+    /// After unregistrations: frees the position table's emptied pages and, once the `pollfd`
+    /// array is at most a quarter full, shrinks it to twice its length, keeping room for the waker's entry (pushed and popped on every
     /// wait, so it never reallocates the array).
     #[cold]
     #[inline(never)]
     fn shrink_fds(&mut self) {
         self.removed = false;
+        self.position.trim();
         let len = self.fds.len();
         if len <= self.fds.capacity() / 4 {
             self.fds
@@ -136,10 +138,11 @@ impl Interface for PollBackend {
         else {
             return Ok(());
         };
+        // The next wait trims the position table and, maybe, the `pollfd` array.
+        self.removed = true;
         let i = i as usize;
         if self.fds.get(i).is_some_and(|p| p.fd == fd) {
             self.fds.swap_remove(i);
-            self.removed = true;
             if let Some(moved) = self.fds.get(i) {
                 if let Some(at) = self.position.get_mut(moved.fd as usize) {
                     *at = i as u32;
@@ -243,7 +246,13 @@ mod tests {
         assert_eq!(b.entry(1).map(|p| p.events), Some(POLLOUT));
         b.remove(1, Events::WRITE).unwrap();
         b.remove(0, Events::READ).unwrap();
-        assert!(b.fds.is_empty() && b.position.heap_bytes() == 0);
+        assert!(b.fds.is_empty() && b.removed);
+        assert!(
+            b.position.heap_bytes() > 0,
+            "the emptied page waits for the next wait"
+        );
+        b.shrink_fds();
+        assert!(b.position.heap_bytes() == 0 && !b.removed);
     }
 
     /// The figures of the key map's module docs (src/registry.rs).
@@ -254,6 +263,7 @@ mod tests {
             t.insert(fd, 0);
             crate::table::assert_heap_bytes(t.heap_bytes(), bytes, fd);
             t.remove(fd);
+            t.trim();
             assert_eq!(t.heap_bytes(), 0, "fd {fd}");
         }
     }

@@ -2,8 +2,8 @@
 //! returns.
 //!
 //! On Unix it is a two-level table indexed by fd (`src/table.rs`): a top-level vector of
-//! optional pages of 256 slots, a page allocated when its first fd is registered and freed when
-//! its last one is unregistered. A lookup is two dependent loads, O(1), on the hot path of every
+//! optional pages of 256 slots, a page allocated when its first fd is registered and freed by
+//! the first wait after its last one is unregistered. A lookup is two dependent loads, O(1), on the hot path of every
 //! `select`; memory follows the registered fds rather than the largest fd ever registered.
 //!
 //! ## Memory
@@ -25,9 +25,11 @@
 //!
 //! So one registration at fd 19 999 costs 9 192 bytes above an empty selector on poll (the key
 //! map, the position table and a 32-byte `pollfd` array), 11 208 on epoll and 14 752 on select;
-//! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). Unregistering it frees
-//! the pages and the top levels (they give their capacity back once at most a quarter used),
-//! so nothing of it remains. select's sets are the exception: `select(2)` takes bitmaps up to
+//! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select` after
+//! unregistering it (or `close`) frees the pages and the top levels (they give their capacity
+//! back once at most a quarter used), so nothing of it remains; until then the emptied pages
+//! are kept, so that unregistering and registering again in between does not free and
+//! reallocate them. select's sets are the exception: `select(2)` takes bitmaps up to
 //! the largest fd, 1 bit per fd, in four copies (the registered readers and writers, and the
 //! two handed to the kernel), so they stay proportional to the largest registered fd (2.5 KB
 //! each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they too shrink when the
@@ -158,6 +160,14 @@ impl<F, D> Registry<F, D> {
         let key = self.slots.remove(index(fd)?)?;
         self.len -= 1;
         Some(key)
+    }
+
+    /// Frees the key table's pages emptied since the last call (see `src/table.rs`); called at
+    /// the start of every wait.
+    #[inline]
+    pub(crate) fn trim(&mut self) {
+        #[cfg(unix)]
+        self.slots.trim();
     }
 
     /// Drops every key and frees the table.
@@ -321,6 +331,7 @@ mod tests {
             r.slots.heap_bytes()
         );
         r.remove(2);
+        r.trim();
         assert_eq!(r.slots.heap_bytes(), 0, "and nothing once empty");
         r.insert(key(2));
         assert_eq!(r.len(), 1);
@@ -343,6 +354,7 @@ mod tests {
             });
             crate::table::assert_heap_bytes(r.heap_bytes(), bytes, fd);
             r.remove(fd);
+            r.trim();
             assert_eq!(r.heap_bytes(), 0, "fd {fd}");
         }
     }

@@ -456,6 +456,8 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
 
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
         self.check_not_closed()?;
+        // Pages of the key map emptied by unregistrations since the last wait are freed here.
+        self.keys.trim();
         let deadline = Deadline::new(timeout);
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.

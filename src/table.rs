@@ -4,10 +4,15 @@
 //!
 //! Two levels: a top-level `Vec` of optional pages, indexed by `i / N`, and pages of `N` slots
 //! (`N` a power of two), indexed by `i % N`. A lookup is two dependent loads and two bounds
-//! checks, O(1). A page is allocated when the first slot in it is filled and freed when its last
-//! slot is emptied; the top-level `Vec` is truncated to its last page and its capacity given back
-//! once it is at most a quarter used (the hysteresis keeps a number that comes and goes at the
-//! edge from reallocating it each time).
+//! checks, O(1). A page is allocated when the first slot in it is filled. A page whose last slot
+//! is emptied is kept until the next [`Table::trim`] (the selectors call it at the start of every
+//! wait), which frees every empty page, truncates the top-level `Vec` to its last page and gives
+//! its capacity back once it is at most a quarter used. The deferral keeps a burst of
+//! unregistrations and registrations (the `churn` bench: all N fds unregistered, then registered
+//! again) from freeing and reallocating, then re-initialising, a cache-cold page each time; the
+//! hysteresis on the top level keeps a number that comes and goes at the edge from reallocating
+//! it each time. Between two waits the table holds at most the pages its values needed at the
+//! busiest moment, which the registrations needed anyway.
 //!
 //! Memory for values stored at numbers up to `max`: `8 · (max / N + 1)` bytes of top level plus
 //! `size_of::<Option<T>>() · N` bytes (and a word of header) per page holding at least one value.
@@ -25,6 +30,8 @@ struct Page<T, const N: usize> {
 /// A two-level table of `Option<T>` indexed by `usize`, with pages of `N` slots.
 pub(crate) struct Table<T, const N: usize> {
     pages: Vec<Option<Box<Page<T, N>>>>,
+    /// A page has been emptied since the last `trim`, which then frees it.
+    emptied: bool,
 }
 
 impl<T, const N: usize> Table<T, N> {
@@ -34,7 +41,10 @@ impl<T, const N: usize> Table<T, N> {
     };
 
     pub(crate) const fn new() -> Self {
-        Table { pages: Vec::new() }
+        Table {
+            pages: Vec::new(),
+            emptied: false,
+        }
     }
 
     #[inline]
@@ -86,25 +96,36 @@ impl<T, const N: usize> Table<T, N> {
         }));
     }
 
-    /// Takes the value at `i` out, freeing its page if that was the page's last value.
+    /// Takes the value at `i` out. A page left empty is freed by the next [`trim`](Self::trim).
     #[inline]
     pub(crate) fn remove(&mut self, i: usize) -> Option<T> {
         let (p, s) = Self::split(i);
         let page = self.pages.get_mut(p)?.as_deref_mut()?;
         let value = page.slots[s].take()?;
         page.used -= 1;
-        if page.used == 0 {
-            self.free_page(p);
-        }
+        self.emptied |= page.used == 0;
         Some(value)
     }
 
-    /// Frees page `p` (now empty), then the trailing empty entries of the top level, whose
+    /// Frees the pages emptied since the last call (one predicted branch when there are none).
+    #[inline]
+    pub(crate) fn trim(&mut self) {
+        if self.emptied {
+            self.free_empty_pages();
+        }
+    }
+
+    /// Frees every empty page, then the trailing empty entries of the top level, whose
     /// capacity is given back once it is at most a quarter used.
     #[cold]
     #[inline(never)]
-    fn free_page(&mut self, p: usize) {
-        self.pages[p] = None;
+    fn free_empty_pages(&mut self) {
+        self.emptied = false;
+        for page in &mut self.pages {
+            if page.as_ref().is_some_and(|page| page.used == 0) {
+                *page = None;
+            }
+        }
         while let Some(None) = self.pages.last() {
             self.pages.pop();
         }
@@ -116,6 +137,7 @@ impl<T, const N: usize> Table<T, N> {
     /// Drops every value and frees every page.
     pub(crate) fn clear(&mut self) {
         self.pages = Vec::new();
+        self.emptied = false;
     }
 
     /// `(i, &value)` in ascending `i`.
@@ -213,12 +235,23 @@ mod tests {
         assert_eq!(t.pages.iter().flatten().count(), 3);
         assert_eq!(t.remove(1000), Some(2));
         assert_eq!(t.remove(1000), None);
+        assert_eq!(t.pages.len(), 16, "an emptied page stays until trim");
+        assert_eq!(t.get(1000), None);
+        assert_eq!(t.iter().count(), 2);
+        t.insert(1001, 11);
+        assert_eq!(t.pages.iter().flatten().count(), 3, "and is reused");
+        t.remove(1001);
+        t.trim();
         assert_eq!(t.pages.len(), 2, "trailing empty pages are dropped");
         assert!(t.pages.capacity() <= 4, "and the top level shrinks");
         t.remove(3);
         t.remove(65);
-        assert_eq!(t.heap_bytes(), 0, "nothing left once empty");
+        assert_eq!(t.pages.iter().flatten().count(), 2);
+        t.trim();
+        assert_eq!(t.heap_bytes(), 0, "nothing left once empty and trimmed");
         assert_eq!(t.iter().count(), 0);
+        t.trim();
+        assert_eq!(t.heap_bytes(), 0);
         t.insert(7, 7);
         t.clear();
         assert_eq!(t.get(7), None);

@@ -19,7 +19,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// | [`Os`](Error::Os) | `OSError(errno)` |
 ///
 /// With the `std` feature it implements `std::error::Error` and converts into
-/// `std::io::Error` with a fitting [`ErrorKind`](std::io::ErrorKind).
+/// `std::io::Error` with a fitting `std::io::ErrorKind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {

@@ -79,7 +79,7 @@
 //!
 //! # File objects from other crates
 //!
-//! Anything with an fd registers through [`Fd`] (with `std`): `sel.register(Fd(&socket), ev,
+//! Anything with an fd registers through `Fd` (with `std`): `sel.register(Fd(&socket), ev,
 //! data)` for a `socket2::Socket`, a `mio` or `rustix` type, or any other `AsFd` (`AsSocket` on
 //! Windows). A type with only `AsRawFd` registers its number: `sel.register(x.as_raw_fd(), ...)`.
 //!
@@ -105,7 +105,7 @@
 //! # Crate features
 //!
 //! * `std` (default): `std::error::Error` for [`Error`], `From<Error> for std::io::Error`, and
-//!   [`FileObj`] for std's fd and socket types, [`Fd`], and `AsRawFd` for the selectors that
+//!   [`FileObj`] for std's fd and socket types, `Fd`, and `AsRawFd` for the selectors that
 //!   own a kernel object. Without it the crate is `no_std` + `alloc`, and everything else works
 //!   the same (the monotonic clock comes from `clock_gettime`).
 #![no_std]

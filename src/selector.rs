@@ -64,6 +64,7 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`Error::InvalidFd`] for a negative fd (or one the backend cannot take at all);
     /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
     /// closed fd on every backend, `EPERM` for a regular file on epoll.
+    #[inline]
     fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
         self.try_register(fileobj, events, data)
             .map_err(|rejected| rejected.error)
@@ -398,6 +399,7 @@ impl<B: KernelObject, F, D> std::os::fd::AsRawFd for GenericSelector<B, F, D> {
 }
 
 impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D> {
+    #[inline]
     fn try_register(
         &mut self,
         fileobj: F,
@@ -419,6 +421,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         }
     }
 
+    #[inline]
     fn unregister<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<SelectorKey<F, D>> {
         self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
@@ -428,6 +431,7 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         Ok(key)
     }
 
+    #[inline]
     fn modify<G: FileObj + ?Sized>(
         &mut self,
         fileobj: &G,

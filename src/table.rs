@@ -76,7 +76,7 @@ impl<T, const N: usize> Table<T, N> {
             self.add_page(p);
         }
         let Some(Some(page)) = self.pages.get_mut(p) else {
-            unreachable!("add_page made page {p}")
+            unreachable!() // add_page made it
         };
         let slot = &mut page.slots[s];
         page.used += usize::from(slot.is_none());

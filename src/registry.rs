@@ -32,8 +32,8 @@
 //! reallocate them. select's sets are the exception: `select(2)` takes bitmaps up to
 //! the largest fd, 1 bit per fd, in four copies (the registered readers and writers, and the
 //! two handed to the kernel), so they stay proportional to the largest registered fd (2.5 KB
-//! each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they too shrink when the
-//! largest fd is unregistered.
+//! each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they too shrink, at the first
+//! `select` after the largest fd is unregistered.
 //!
 //! On Windows the fd is a socket handle: any pointer-sized value (kernel handles are multiples
 //! of 4 and usually small, but a provider's sockets need not be kernel handles), so a table

@@ -64,6 +64,9 @@ pub struct SelectBackend {
     max_fd: c_int,
     /// The waker's fd, added to the read set handed to the kernel (not to `readers`).
     waker: Option<Arc<Shared>>,
+    /// The sets were shortened since the last wait, which then gives their memory back if
+    /// they are at most a quarter of their capacity.
+    shortened: bool,
 }
 
 impl Sealed for SelectBackend {}
@@ -77,6 +80,7 @@ impl SelectBackend {
             write_out: Vec::new(),
             max_fd: -1,
             waker: None,
+            shortened: false,
         }
     }
 
@@ -104,9 +108,9 @@ impl SelectBackend {
         self.writers.resize(word + 1, 0);
     }
 
-    /// After the largest fd was removed: drops the sets' trailing zero words, gives their
-    /// memory back once they are at most a quarter of their capacity, and finds the new
-    /// largest fd.
+    /// After the largest fd was removed: drops the sets' trailing zero words and finds the
+    /// new largest fd. Their memory goes back at the next wait ([`release`](Self::release)),
+    /// so an unregistration and a registration in between reuse it.
     #[cold]
     #[inline(never)]
     fn shrink(&mut self) {
@@ -114,9 +118,24 @@ impl SelectBackend {
             self.readers.pop();
             self.writers.pop();
         }
-        // Give the memory back once the sets are at most a quarter of their capacity (the
-        // hysteresis keeps a top fd that comes and goes from reallocating each time); the
-        // buffers handed to the kernel follow at the next wait.
+        self.shortened = true;
+        self.max_fd = match self.readers.len().checked_sub(1) {
+            None => -1,
+            Some(last) => {
+                let word = self.readers[last] | self.writers[last];
+                let top = NFDBITS as u32 - 1 - word.leading_zeros();
+                c_int::try_from(last * NFDBITS).unwrap_or(c_int::MAX) + top as c_int
+            }
+        };
+    }
+
+    /// At a wait after the sets were shortened: gives their memory back once they are at
+    /// most a quarter of their capacity (the hysteresis keeps a top fd that comes and goes
+    /// from reallocating each time), the buffers handed to the kernel with them.
+    #[cold]
+    #[inline(never)]
+    fn release(&mut self) {
+        self.shortened = false;
         let len = self.readers.len();
         if len <= self.readers.capacity() / 4 {
             for set in [
@@ -129,14 +148,6 @@ impl SelectBackend {
                 set.shrink_to(len * 2);
             }
         }
-        self.max_fd = match self.readers.len().checked_sub(1) {
-            None => -1,
-            Some(last) => {
-                let word = self.readers[last] | self.writers[last];
-                let top = NFDBITS as u32 - 1 - word.leading_zeros();
-                c_int::try_from(last * NFDBITS).unwrap_or(c_int::MAX) + top as c_int
-            }
-        };
     }
 }
 
@@ -176,6 +187,9 @@ impl Interface for SelectBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
+        if self.shortened {
+            self.release();
+        }
         self.read_out.clone_from(&self.readers);
         self.write_out.clone_from(&self.writers);
         let mut nfds = self.max_fd + 1;

@@ -1,8 +1,10 @@
 //! Memory follows what is registered: one registration at the highest fd this process may open
 //! (the hard `RLIMIT_NOFILE` minus one, capped at 2^20) costs at most 16 KiB above an empty
 //! selector when that fd is below 20 000 (64 KiB above that), and at most 4 KiB is left once it
-//! is unregistered, on every Linux backend. A counting global allocator tracks the live heap
-//! bytes of the test thread. The key type is `SelectorKey<RawFd, ()>` (16 bytes a slot).
+//! is unregistered (and a `select` made), on every Linux backend; unregistering and
+//! registering again before that `select` reuses the memory instead of reallocating it. A
+//! counting global allocator tracks the live heap bytes and the allocator calls of the test
+//! thread. The key type is `SelectorKey<RawFd, ()>` (16 bytes a slot).
 #![cfg(any(target_os = "linux", target_os = "android"))]
 
 #[allow(unused_macros)]
@@ -24,6 +26,7 @@ struct Counting;
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn add(bytes: isize) {
@@ -33,21 +36,31 @@ fn add(bytes: isize) {
     }
 }
 
+/// Counts an allocator call that hands out memory (alloc, alloc_zeroed, realloc).
+fn count_alloc() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
 // SAFETY: every call is forwarded unchanged to the system allocator; counting touches only
 // const-initialised thread-locals, which never allocate.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         add(layout.size() as isize);
+        count_alloc();
         // SAFETY: forwarded with the caller's layout (GlobalAlloc contract).
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         add(layout.size() as isize);
+        count_alloc();
         // SAFETY: as above.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         add(new_size as isize - layout.size() as isize);
+        count_alloc();
         // SAFETY: ptr was allocated by System with layout (every allocation goes through it).
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -173,5 +186,65 @@ fn one_registration_at_the_highest_fd_costs_little_and_unregistering_gives_it_ba
             "{name}: {} bytes remain after unregistering fd {fd}",
             after - empty
         );
+    }
+}
+
+/// Emptied pages (and select's shortened sets) are kept until the next `select`:
+/// unregistering and registering again in between makes no allocator call (the `churn`
+/// bench's pattern), and that `select` frees them. `(bytes registered, allocator calls of the
+/// unregister + register, bytes left after the next select)`.
+fn reuse_figures<S: BaseSelector<RawFd, ()>>(mut sel: S, fd: RawFd) -> (isize, usize, isize) {
+    let poll = |sel: &mut S| {
+        sel.select_ready(Some(Duration::ZERO))
+            .expect("select_ready")
+            .count()
+    };
+    poll(&mut sel);
+    let start = live();
+    sel.register(fd, EVENT_READ, ()).expect("register");
+    let registered = live() - start;
+    let allocs = ALLOCS.with(Cell::get);
+    sel.unregister(&fd).expect("unregister");
+    sel.register(fd, EVENT_READ, ()).expect("register again");
+    let again = ALLOCS.with(Cell::get) - allocs;
+    assert_eq!(live() - start, registered);
+    sel.unregister(&fd).expect("unregister");
+    poll(&mut sel);
+    let after = live() - start;
+    drop(sel);
+    (registered, again, after)
+}
+
+#[test]
+fn unregister_then_register_before_the_next_select_reuses_the_pages() {
+    let (_a, b) = UnixStream::pair().expect("socketpair");
+    // Far from the fds the test harness has open, so its pages are this registration's alone.
+    let fd = 900;
+    // SAFETY: dup2 onto a free number below any fd limit; the new fd is closed below.
+    assert_eq!(unsafe { libc::dup2(b.as_raw_fd(), fd) }, fd);
+    COUNTING.with(|c| c.set(true));
+    let rows = [
+        ("select", reuse_figures(SelectSelector::new(), fd)),
+        ("poll", reuse_figures(PollSelector::new(), fd)),
+        (
+            "epoll",
+            reuse_figures(EpollSelector::new().expect("epoll"), fd),
+        ),
+        (
+            "default",
+            reuse_figures(DefaultSelector::new().expect("default"), fd),
+        ),
+    ];
+    COUNTING.with(|c| c.set(false));
+    // SAFETY: fd is the dup made above, owned by this test.
+    unsafe { libc::close(fd) };
+    for (name, (registered, allocs, after)) in rows {
+        eprintln!(
+            "{name}: registered +{registered} B, unregister + register again: {allocs} \
+             allocator calls, after the next select +{after} B"
+        );
+        assert!(registered > 0, "{name}: the first registration allocates");
+        assert_eq!(allocs, 0, "{name}: registering again reuses that memory");
+        assert_eq!(after, 0, "{name}: the next select frees it");
     }
 }

@@ -105,17 +105,19 @@ fn highest_fd() -> RawFd {
     RawFd::try_from(top - 1).expect("fd limit fits an int")
 }
 
+/// One `select(0)` (at most the one registered key ready).
+fn poll<S: BaseSelector<RawFd, ()>>(sel: &mut S) {
+    let n = sel
+        .select_ready(Some(Duration::ZERO))
+        .expect("select_ready")
+        .count();
+    assert!(n <= 1);
+}
+
 /// `(empty, one registration at fd, after unregistering it)` live bytes of `sel`'s heap,
 /// each measured after a `select(0)` so that the buffers a wait needs are counted.
 fn figures<S: BaseSelector<RawFd, ()>>(mut sel: S, fd: RawFd) -> (isize, isize, isize) {
     let start = live();
-    let poll = |sel: &mut S| {
-        let n = sel
-            .select_ready(Some(Duration::ZERO))
-            .expect("select_ready")
-            .count();
-        assert!(n <= 1);
-    };
     poll(&mut sel);
     let empty = live() - start;
     sel.register(fd, EVENT_READ, ()).expect("register");
@@ -194,11 +196,6 @@ fn one_registration_at_the_highest_fd_costs_little_and_unregistering_gives_it_ba
 /// bench's pattern), and that `select` frees them. `(bytes registered, allocator calls of the
 /// unregister + register, bytes left after the next select)`.
 fn reuse_figures<S: BaseSelector<RawFd, ()>>(mut sel: S, fd: RawFd) -> (isize, usize, isize) {
-    let poll = |sel: &mut S| {
-        sel.select_ready(Some(Duration::ZERO))
-            .expect("select_ready")
-            .count()
-    };
     poll(&mut sel);
     let start = live();
     sel.register(fd, EVENT_READ, ()).expect("register");

@@ -261,6 +261,23 @@ pub(crate) const fn from_poll_like(revents: u32, in_bit: u32, out_bit: u32) -> E
     Events(events)
 }
 
+/// `from_poll_like(revents) & from_poll_like(asked)` for an `asked` that holds nothing but
+/// `in_bit` and `out_bit` (a key's events in the kernel's form, as poll's `events` field does),
+/// in fewer operations: READ if asked for and any bit other than OUT came back, WRITE if asked
+/// for and any bit other than IN came back.
+#[cfg_attr(windows, allow(dead_code))] // the poll-like backends are unix-only
+#[inline]
+pub(crate) const fn from_poll_like_asked(
+    revents: u32,
+    asked: u32,
+    in_bit: u32,
+    out_bit: u32,
+) -> Events {
+    let read = (revents & !out_bit != 0) & (asked & in_bit != 0);
+    let write = (revents & !in_bit != 0) & (asked & out_bit != 0);
+    Events(read as u32 * EVENT_READ.0 | write as u32 * EVENT_WRITE.0)
+}
+
 #[cfg(test)]
 mod poll_like_tests {
     use super::*;
@@ -283,6 +300,19 @@ mod poll_like_tests {
                 "{other:#x}"
             );
             assert_eq!(from_poll_like(other | IN, IN, OUT), Events::READ_WRITE);
+        }
+    }
+
+    #[test]
+    fn asked_is_the_masked_rule() {
+        for asked in [IN, OUT, IN | OUT] {
+            for revents in 0..=0xffff {
+                assert_eq!(
+                    from_poll_like_asked(revents, asked, IN, OUT),
+                    from_poll_like(revents, IN, OUT) & from_poll_like(asked, IN, OUT),
+                    "revents {revents:#x} asked {asked:#x}"
+                );
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use ioselectors_sys::{pollfd, POLLIN, POLLOUT};
 
-use crate::events::{from_poll_like, to_poll_like};
+use crate::events::{from_poll_like_asked, to_poll_like};
 use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
 use crate::table::Table;
 use crate::waker::{Shared, Source};
@@ -111,6 +111,18 @@ impl PollBackend {
     }
 }
 
+/// The events a `pollfd` reports, masked with its own `events` (the key's, as POLLIN/POLLOUT).
+/// Python masks `revents` with 0xffff: the field is a short.
+#[inline]
+fn ready_events(p: &pollfd) -> Events {
+    from_poll_like_asked(
+        u32::from(p.revents as u16),
+        u32::from(p.events as u16),
+        IN,
+        OUT,
+    )
+}
+
 /// The `events` field for a mask.
 fn poll_bits(events: Events) -> i16 {
     // IN | OUT fits the short field.
@@ -187,11 +199,7 @@ impl Interface for PollBackend {
         if left != 0 {
             for p in &self.fds {
                 if p.revents != 0 {
-                    // Python masks revents with 0xffff: the field is a short. `events` holds
-                    // the key's events as POLLIN/POLLOUT, so it maps back to them exactly.
-                    let revents = u32::from(p.revents as u16);
-                    let events = from_poll_like(revents, IN, OUT)
-                        & from_poll_like(u32::from(p.events as u16), IN, OUT);
+                    let events = ready_events(p);
                     if !events.is_empty() {
                         ready.push((p.fd, events));
                     }

@@ -275,7 +275,7 @@ pub(crate) const fn from_poll_like_asked(
 ) -> Events {
     let read = (revents & !out_bit != 0) & (asked & in_bit != 0);
     let write = (revents & !in_bit != 0) & (asked & out_bit != 0);
-    Events(read as u32 * EVENT_READ.0 | write as u32 * EVENT_WRITE.0)
+    Events((read as u32 * EVENT_READ.0) | (write as u32 * EVENT_WRITE.0))
 }
 
 #[cfg(test)]

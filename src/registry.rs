@@ -69,6 +69,15 @@ fn index(fd: RawFd) -> Option<usize> {
     usize::try_from(fd).ok()
 }
 
+/// The table index to look `fd` up at: `fd` itself, and for a negative fd a number ≥ 2^31,
+/// which no registered fd has (they are validated non-negative, so below 2^31). One
+/// instruction, no branch: the lookup's own bounds check turns such an index away.
+#[cfg(unix)]
+#[inline]
+fn lookup_index(fd: RawFd) -> usize {
+    fd as u32 as usize
+}
+
 impl<F, D> Registry<F, D> {
     pub(crate) const fn new() -> Self {
         Registry {
@@ -106,13 +115,13 @@ impl<F, D> Registry<F, D> {
     #[cfg(unix)]
     #[inline]
     pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
-        self.slots.get(index(fd)?)
+        self.slots.get(lookup_index(fd))
     }
 
     #[cfg(unix)]
     #[inline]
     pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
-        self.slots.get_mut(index(fd)?)
+        self.slots.get_mut(lookup_index(fd))
     }
 
     #[cfg(windows)]
@@ -157,7 +166,7 @@ impl<F, D> Registry<F, D> {
     #[cfg(unix)]
     #[inline]
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
-        let key = self.slots.remove(index(fd)?)?;
+        let key = self.slots.remove(lookup_index(fd))?;
         self.len -= 1;
         Some(key)
     }
@@ -321,6 +330,11 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!(r.get(5).map(|k| k.data), Some(50));
         assert!(r.get(3).is_none() && r.get(-1).is_none() && r.get(1_000_000).is_none());
+        for negative in [-1, -2, -255, -256, i32::MIN] {
+            assert!(r.get(negative).is_none() && r.get_mut(negative).is_none());
+            assert!(r.remove(negative).is_none());
+        }
+        assert_eq!(r.len(), 2);
         assert_eq!(r.iter().map(|k| k.fd).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(r.remove(5).map(|k| k.fd), Some(5));
         assert!(r.remove(5).is_none());

@@ -26,10 +26,10 @@
 //! So one registration at fd 19 999 costs 9 192 bytes above an empty selector on poll (the key
 //! map, the position table and a 32-byte `pollfd` array), 11 208 on epoll and 14 752 on select;
 //! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select` after
-//! unregistering it (or `close`) frees the pages and the top levels (they give their capacity
+//! unregistering it frees the pages and the top levels (they give their capacity
 //! back once at most a quarter used), so nothing of it remains; until then the emptied pages
 //! are kept, so that unregistering and registering again in between does not free and
-//! reallocate them. select's sets are the exception: `select(2)` takes bitmaps up to
+//! reallocate them (`close` frees everything at once). select's sets are the exception: `select(2)` takes bitmaps up to
 //! the largest fd, 1 bit per fd, in four copies (the registered readers and writers, and the
 //! two handed to the kernel), so they stay proportional to the largest registered fd (2.5 KB
 //! each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they too shrink, at the first

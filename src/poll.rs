@@ -83,8 +83,8 @@ impl PollBackend {
     }
 
     /// After unregistrations: frees the position table's emptied pages and, once the `pollfd`
-    /// array is at most a quarter full, shrinks it to twice its length, keeping room for the waker's entry (pushed and popped on every
-    /// wait, so it never reallocates the array).
+    /// array is at most a quarter full, shrinks it to twice its length, keeping room for the
+    /// waker's entry (pushed and popped on every wait, so it never reallocates the array).
     #[cold]
     #[inline(never)]
     fn shrink_fds(&mut self) {

@@ -3,8 +3,9 @@
 //!
 //! On Unix it is a two-level table indexed by fd (`src/table.rs`): a top-level vector of
 //! optional pages of 256 slots, a page allocated when its first fd is registered and freed by
-//! the first wait after its last one is unregistered. A lookup is two dependent loads, O(1), on the hot path of every
-//! `select`; memory follows the registered fds rather than the largest fd ever registered.
+//! the first wait after its last one is unregistered. A lookup is two dependent loads, O(1),
+//! on the hot path of every `select`; memory follows the registered fds rather than the
+//! largest fd ever registered.
 //!
 //! ## Memory
 //!
@@ -25,15 +26,15 @@
 //!
 //! So one registration at fd 19 999 costs 9 192 bytes above an empty selector on poll (the key
 //! map, the position table and a 32-byte `pollfd` array), 11 208 on epoll and 14 752 on select;
-//! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select` after
-//! unregistering it frees the pages and the top levels (they give their capacity
-//! back once at most a quarter used), so nothing of it remains; until then the emptied pages
-//! are kept, so that unregistering and registering again in between does not free and
-//! reallocate them (`close` frees everything at once). select's sets are the exception: `select(2)` takes bitmaps up to
-//! the largest fd, 1 bit per fd, in four copies (the registered readers and writers, and the
-//! two handed to the kernel), so they stay proportional to the largest registered fd (2.5 KB
-//! each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they too shrink, at the first
-//! `select` after the largest fd is unregistered.
+//! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select`
+//! after unregistering it frees the pages and the top levels (they give their capacity back
+//! once at most a quarter used), so nothing of it remains; until then the emptied pages are
+//! kept, so that unregistering and registering again in between does not free and reallocate
+//! them (`close` frees everything at once). select's sets are the exception: `select(2)`
+//! takes bitmaps up to the largest fd, 1 bit per fd, in four copies (the registered readers
+//! and writers, and the two handed to the kernel), so they stay proportional to the largest
+//! registered fd (2.5 KB each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they
+//! too shrink, at the first `select` after the largest fd is unregistered.
 //!
 //! On Windows the fd is a socket handle: any pointer-sized value (kernel handles are multiples
 //! of 4 and usually small, but a provider's sockets need not be kernel handles), so a table

@@ -33,34 +33,37 @@ pub struct epoll_event {
     pub u64: u64,
 }
 
-extern "C" {
-    /// `int epoll_create1(int flags)`—Open an epoll instance.
-    ///
-    /// # References
-    ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
-    ///  - [illumos](https://illumos.org/man/3C/epoll_create1)
-    pub fn epoll_create1(flags: c_int) -> c_int;
+// Inside the alias macro for the docs.rs badge (foreign items: see lib.rs).
+ioselectors_epoll! {
+    extern "C" {
+        /// `int epoll_create1(int flags)`—Open an epoll instance.
+        ///
+        /// # References
+        ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
+        ///  - [illumos](https://illumos.org/man/3C/epoll_create1)
+        pub fn epoll_create1(flags: c_int) -> c_int;
 
-    /// `int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)`—Add, modify or
-    /// remove an entry of the interest list.
-    ///
-    /// # References
-    ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
-    ///  - [illumos](https://illumos.org/man/3C/epoll_ctl)
-    pub fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut epoll_event) -> c_int;
+        /// `int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)`—Add, modify or
+        /// remove an entry of the interest list.
+        ///
+        /// # References
+        ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+        ///  - [illumos](https://illumos.org/man/3C/epoll_ctl)
+        pub fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut epoll_event) -> c_int;
 
-    /// `int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)`—Wait
-    /// for events. `maxevents` must be > 0; `timeout` is in milliseconds, -1 blocks.
-    ///
-    /// # References
-    ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
-    ///  - [illumos](https://illumos.org/man/3C/epoll_wait)
-    pub fn epoll_wait(
-        epfd: c_int,
-        events: *mut epoll_event,
-        maxevents: c_int,
-        timeout: c_int,
-    ) -> c_int;
+        /// `int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)`—
+        /// Wait for events. `maxevents` must be > 0; `timeout` is in milliseconds, -1 blocks.
+        ///
+        /// # References
+        ///  - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+        ///  - [illumos](https://illumos.org/man/3C/epoll_wait)
+        pub fn epoll_wait(
+            epfd: c_int,
+            events: *mut epoll_event,
+            maxevents: c_int,
+            timeout: c_int,
+        ) -> c_int;
+    }
 }
 
 /// Readable.

@@ -12,6 +12,7 @@
 
 use crate::c_int;
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `int *__errno_location(void)`—The calling thread's `errno` (glibc, musl; DragonFly's
     /// libc exports it too, next to its `errno` TLS variable).

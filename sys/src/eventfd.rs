@@ -5,15 +5,18 @@ use crate::c_int;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::{O_CLOEXEC, O_NONBLOCK};
 
-extern "C" {
-    /// `int eventfd(unsigned int initval, int flags)`—Create a file descriptor for event
-    /// notification. A `write` of an 8-byte integer adds it to the counter; a `read` of 8
-    /// bytes returns the counter and resets it to zero (without `EFD_SEMAPHORE`).
-    ///
-    /// # References
-    ///  - [Linux](https://man7.org/linux/man-pages/man2/eventfd.2.html)
-    ///  - [illumos](https://illumos.org/man/3C/eventfd)
-    pub fn eventfd(initval: crate::c_uint, flags: c_int) -> c_int;
+// Inside the alias macro for the docs.rs badge (foreign items: see lib.rs).
+ioselectors_epoll! {
+    extern "C" {
+        /// `int eventfd(unsigned int initval, int flags)`—Create a file descriptor for event
+        /// notification. A `write` of an 8-byte integer adds it to the counter; a `read` of 8
+        /// bytes returns the counter and resets it to zero (without `EFD_SEMAPHORE`).
+        ///
+        /// # References
+        ///  - [Linux](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+        ///  - [illumos](https://illumos.org/man/3C/eventfd)
+        pub fn eventfd(initval: crate::c_uint, flags: c_int) -> c_int;
+    }
 }
 
 /// `eventfd` flag: close on `exec`. Linux defines it as `O_CLOEXEC` (eventfd(2)), on every

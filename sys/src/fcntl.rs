@@ -20,6 +20,7 @@ type Ioctl = c_int;
 )))]
 type Ioctl = crate::c_ulong;
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `int open(const char *path, int oflag, ...)`—Open a file.
     ///

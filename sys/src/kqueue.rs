@@ -78,39 +78,42 @@ pub struct kevent {
     pub ext: [u64; 4],
 }
 
-extern "C" {
-    /// `int kqueue(void)`—Create a new kernel event queue.
-    ///
-    /// The descriptor is not close-on-exec; set `FD_CLOEXEC` with `fcntl(2)` afterwards.
-    ///
-    /// # References
-    ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kqueue.2.html)
-    ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2)
-    ///  - [NetBSD](https://man.netbsd.org/kqueue.2)
-    ///  - [OpenBSD](https://man.openbsd.org/kqueue.2)
-    ///  - [DragonFly](https://man.dragonflybsd.org/?command=kqueue&section=2)
-    pub fn kqueue() -> c_int;
+// Inside the alias macro for the docs.rs badge (foreign items: see lib.rs).
+ioselectors_kqueue! {
+    extern "C" {
+        /// `int kqueue(void)`—Create a new kernel event queue.
+        ///
+        /// The descriptor is not close-on-exec; set `FD_CLOEXEC` with `fcntl(2)` afterwards.
+        ///
+        /// # References
+        ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kqueue.2.html)
+        ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2)
+        ///  - [NetBSD](https://man.netbsd.org/kqueue.2)
+        ///  - [OpenBSD](https://man.openbsd.org/kqueue.2)
+        ///  - [DragonFly](https://man.dragonflybsd.org/?command=kqueue&section=2)
+        pub fn kqueue() -> c_int;
 
-    /// `int kevent(int kq, const struct kevent *changelist, int nchanges,
-    /// struct kevent *eventlist, int nevents, const struct timespec *timeout)`—Register events
-    /// and wait. `nchanges`/`nevents` are `size_t` on NetBSD. A null `timeout` blocks.
-    ///
-    /// # References
-    ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kevent.2.html)
-    ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2)
-    ///  - [NetBSD](https://man.netbsd.org/kevent.2)
-    ///  - [OpenBSD](https://man.openbsd.org/kevent.2)
-    ///  - [DragonFly](https://man.dragonflybsd.org/?command=kevent&section=2)
-    // NetBSD <sys/event.h>: `kevent` is renamed `__kevent50` since NetBSD 5 (64-bit time_t).
-    #[cfg_attr(target_os = "netbsd", link_name = "__kevent50")]
-    pub fn kevent(
-        kq: c_int,
-        changelist: *const kevent,
-        nchanges: Count,
-        eventlist: *mut kevent,
-        nevents: Count,
-        timeout: *const timespec,
-    ) -> c_int;
+        /// `int kevent(int kq, const struct kevent *changelist, int nchanges,
+        /// struct kevent *eventlist, int nevents, const struct timespec *timeout)`—Register
+        /// events and wait. `nchanges`/`nevents` are `size_t` on NetBSD. A null `timeout` blocks.
+        ///
+        /// # References
+        ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kevent.2.html)
+        ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2)
+        ///  - [NetBSD](https://man.netbsd.org/kevent.2)
+        ///  - [OpenBSD](https://man.openbsd.org/kevent.2)
+        ///  - [DragonFly](https://man.dragonflybsd.org/?command=kevent&section=2)
+        // NetBSD <sys/event.h>: `kevent` is renamed `__kevent50` since NetBSD 5 (64-bit time_t).
+        #[cfg_attr(target_os = "netbsd", link_name = "__kevent50")]
+        pub fn kevent(
+            kq: c_int,
+            changelist: *const kevent,
+            nchanges: Count,
+            eventlist: *mut kevent,
+            nevents: Count,
+            timeout: *const timespec,
+        ) -> c_int;
+    }
 }
 
 /// Filter: the descriptor is readable (`-1`; `0` on NetBSD).

@@ -37,6 +37,9 @@
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 // docs.rs (`--cfg docsrs`, nightly): each per-OS item says where it exists. The badges come from
 // the item macros of build.rs, which name the OSes; the aliases themselves are hidden from them.
+// rustdoc gives a foreign function the cfgs of its `extern` block but not those of the module
+// around it, so each block repeats its module's cfg (`cfg(unix)`, `cfg(windows)`) or sits in
+// its module's alias macro; .ci/docsrs checks that every function page has its badge.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     docsrs,

@@ -15,6 +15,7 @@ pub struct pollfd {
     pub revents: c_short,
 }
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `int poll(struct pollfd fds[], nfds_t nfds, int timeout)`—Wait for events on a set of
     /// descriptors. `timeout` is in milliseconds; negative blocks.

@@ -103,6 +103,7 @@ pub const fn FD_ISSET(fd: c_int, set: &fd_set) -> bool {
     set.fds_bits[__FD_ELT(fd)] & __FD_MASK(fd) != 0
 }
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `int select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *errorfds,
     /// struct timeval *timeout)`—Synchronous I/O multiplexing. A null `timeout` blocks.

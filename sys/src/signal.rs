@@ -7,6 +7,7 @@ use crate::{c_int, size_t};
 /// as an integer, as the `libc` crate declares it.
 pub type sighandler_t = size_t;
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `sighandler_t signal(int sig, sighandler_t handler)`—Set the disposition of `sig`.
     /// Returns the previous one, or `SIG_ERR` (`!0`). glibc, musl, bionic and the BSDs give the

@@ -3,6 +3,7 @@
 
 use crate::{c_int, clockid_t, timespec};
 
+#[cfg(unix)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 extern "C" {
     /// `int clock_gettime(clockid_t clock_id, struct timespec *tp)`—Read a clock.
     ///

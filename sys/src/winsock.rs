@@ -168,6 +168,7 @@ pub const ERROR_CALL_NOT_IMPLEMENTED: c_int = 120;
 /// `INFINITE` (`winbase.h`: `0xFFFFFFFF`): wait forever.
 pub const INFINITE: DWORD = 0xFFFF_FFFF;
 
+#[cfg(windows)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 #[link(name = "ws2_32")]
 extern "system" {
     /// `select` (`winsock2.h`): wait until sockets in the sets are ready or the timeout passes.
@@ -249,6 +250,7 @@ pub struct sockaddr {
     pub sa_data: [c_char; 14],
 }
 
+#[cfg(windows)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 #[link(name = "ws2_32")]
 extern "system" {
     /// `socket` (`winsock2.h`): a new socket, or `INVALID_SOCKET`. Not inheritable by child
@@ -281,6 +283,7 @@ extern "system" {
     pub fn closesocket(s: SOCKET) -> c_int;
 }
 
+#[cfg(windows)] // the module's cfg again, for the docs.rs badge (foreign items: see lib.rs)
 #[link(name = "kernel32")]
 extern "system" {
     /// `QueryPerformanceCounter` (`profileapi.h`): the monotonic high-resolution counter, in

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the ours/floor ratios of the last `cargo bench` run (criterion medians).
 
-Reads target/criterion/**/new/{benchmark,estimates}.json (stdlib only). Usage:
+Reads $CARGO_TARGET_DIR/criterion (default target/criterion)/**/new/{benchmark,estimates}.json
+(stdlib only). Usage:
     python3 benches/ratios.py [--markdown] [CRITERION_DIR]
 """
 import json
@@ -48,7 +49,8 @@ def case_order(value):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     markdown = "--markdown" in sys.argv
-    root = args[0] if args else os.path.join("target", "criterion")
+    target = os.environ.get("CARGO_TARGET_DIR", "target")
+    root = args[0] if args else os.path.join(target, "criterion")
     medians = load(root)
     if not medians:
         sys.exit(f"no criterion results under {root}: run `cargo bench` first")

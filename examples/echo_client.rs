@@ -93,7 +93,8 @@ fn message(t: usize, n: usize, size: usize) -> Vec<u8> {
 
 /// One client connection: send each message, read its echo, compare; then expect EOF.
 fn client(addr: SocketAddr, t: usize, opts: &Options) -> Result<(), String> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {e}"))?;
+    let stream =
+        TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {}", why(e)))?;
     stream
         .set_read_timeout(Some(TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
@@ -108,8 +109,8 @@ fn client(addr: SocketAddr, t: usize, opts: &Options) -> Result<(), String> {
             let read = read_full(&stream, &mut echo);
             (writer.join().expect("writer thread panicked"), read)
         });
-        written.map_err(|e| format!("message {n}: send: {e}"))?;
-        read.map_err(|e| format!("message {n}: recv: {e}"))?;
+        written.map_err(|e| format!("message {n}: send: {}", why(e)))?;
+        read.map_err(|e| format!("message {n}: recv: {}", why(e)))?;
         if echo != sent {
             let at = sent
                 .iter()
@@ -130,7 +131,7 @@ fn client(addr: SocketAddr, t: usize, opts: &Options) -> Result<(), String> {
     let mut extra = Vec::new();
     (&stream)
         .read_to_end(&mut extra)
-        .map_err(|e| format!("waiting for the server to close: {e}"))?;
+        .map_err(|e| format!("waiting for the server to close: {}", why(e)))?;
     if !extra.is_empty() {
         return Err(format!(
             "{} unexpected bytes after the last echo: {:?}",
@@ -139,6 +140,17 @@ fn client(addr: SocketAddr, t: usize, opts: &Options) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The error as a sentence: a socket timeout (which the OS reports as `EAGAIN`/`WouldBlock` on
+/// unix, `TimedOut` on Windows) says so.
+fn why(e: io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            format!("timed out after {} s ({e})", TIMEOUT.as_secs())
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// `read_exact` that reports how much arrived before an EOF.

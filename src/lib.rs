@@ -133,6 +133,11 @@ extern crate std;
 // alias's OSes, generated from the one list in sys/build.rs (passed on by build.rs).
 include!(concat!(env!("OUT_DIR"), "/cfg_aliases.rs"));
 
+// The README's Rust samples are compiled and run with the doctests (they use Unix sockets).
+#[cfg(all(doctest, unix, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod default;
 ioselectors_devpoll! {
     mod devpoll;

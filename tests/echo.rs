@@ -512,21 +512,17 @@ fn client_fails_on_a_wrong_echo_and_on_no_server() {
     assert_eq!(err.matches("connect: ").count(), 2, "{err:?}");
 }
 
-/// SIGTERM (and SIGINT) through the handler that calls `Waker::wake`: the server wakes from
+/// SIGINT and SIGTERM through the handler that calls `Waker::wake`: the server wakes from
 /// `select(None)`, prints "shutting down", closes every connection (each client reads EOF)
-/// and exits 0, on every backend.
+/// and exits 0, on every backend, for each of the two signals.
 #[cfg(unix)]
 #[test]
 fn signal_shuts_the_server_down_cleanly() {
     let Some(server_bin) = example("echo_server") else {
         return;
     };
-    for (i, &backend) in BACKENDS.iter().enumerate() {
-        let (sig, name) = if i == 0 {
-            (libc::SIGINT, "SIGINT")
-        } else {
-            (libc::SIGTERM, "SIGTERM")
-        };
+    let signals = [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")];
+    for (&backend, (sig, name)) in BACKENDS.iter().flat_map(|b| signals.map(|s| (b, s))) {
         let server = Server::start(&server_bin, &["--backend", backend]);
         let mut clients = Vec::new();
         for n in 0..3 {

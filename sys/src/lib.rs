@@ -39,7 +39,8 @@
 // the item macros of build.rs, which name the OSes; the aliases themselves are hidden from them.
 // rustdoc gives a foreign function the cfgs of its `extern` block but not those of the module
 // around it, so each block repeats its module's cfg (`cfg(unix)`, `cfg(windows)`) or sits in
-// its module's alias macro; .ci/docsrs checks that every function page has its badge.
+// its module's alias macro; .ci/docsrs checks that every function page has its badge (with the
+// nightly rustdoc that docs.rs runs: Debian's rustdoc 1.96 ignores the blocks' cfgs).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     docsrs,

@@ -1,8 +1,8 @@
 //! [`DevpollSelector`]: Solaris `/dev/poll` (`poll(4D)`), Python's `selectors.DevpollSelector`
 //! (illumos and Solaris).
 //!
-//! The records and the event translation live in `devpoll_logic`, which is unit-tested on every
-//! target; this file makes the calls.
+//! The records and the event translation live in `devpoll_logic`, which is compiled on every
+//! unix target and unit-tested on Linux; this file makes the calls.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -26,7 +26,8 @@ const _: () = assert!(sys::POLLREMOVE == logic::POLLREMOVE);
 /// (`POLLIN`/`POLLOUT`); changing a mask writes a `POLLREMOVE` record and the new one in one
 /// `write()` (a record ORs into the cached mask, so a bit can only be dropped by removing the
 /// fd first); unregistering writes a `POLLREMOVE` record. `select` is one `ioctl(DP_POLL)`
-/// into a buffer reused between calls and sized to the number of registered fds (at least 1).
+/// into a buffer reused between calls and sized to the number of registered fds (at least 1),
+/// plus one for the waker's fd once there is a waker.
 /// Returned bits map to events exactly as on poll: `POLLHUP`, `POLLERR` and `POLLNVAL` report
 /// whatever the key asked for.
 ///

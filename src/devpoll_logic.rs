@@ -1,7 +1,7 @@
 //! The kernel-free part of the /dev/poll backend: the `pollfd` records written to `/dev/poll`
 //! for register, modify and unregister, the `DP_POLL` buffer size, and the translation of
-//! returned events. Compiled and unit-tested on every target, Linux included (`pollfd` exists
-//! everywhere; `POLLREMOVE` is mirrored here and asserted against the sys crate in
+//! returned events. Its unit tests compile on every unix target and run on Linux (`pollfd`
+//! exists on every unix; `POLLREMOVE` is mirrored here and asserted against the sys crate in
 //! `devpoll.rs`).
 
 use ioselectors_sys::{pollfd, POLLIN, POLLOUT};

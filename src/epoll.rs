@@ -20,7 +20,7 @@ use crate::{timeout, Error, Events, RawFd, Result};
 ///
 /// Level-triggered, asking for `EPOLLIN`/`EPOLLOUT` only. A changed mask is one
 /// `EPOLL_CTL_MOD`. The event buffer is reused between calls and sized to the number of
-/// registered fds plus one.
+/// registered fds plus one, and one more for the waker's entry once there is a waker.
 ///
 /// The kernel refuses regular files and directories with `EPERM`. epoll watches open file
 /// descriptions: an fd closed while registered is dropped by the kernel (its key stays until
@@ -135,9 +135,10 @@ impl EpollBackend {
     }
 
     /// Appends `(fd, events)` for each entry of the last wait, masked with the fd's registered
-    /// events (empty results left out); `Some(whether the waker's entry was there)`. `strict`: stop at the first ghost (an entry of a number
-    /// not registered, or of an earlier registration of it) or second entry of one fd in this
-    /// round, and return `None`; otherwise skip those. One table lookup per entry.
+    /// events (empty results left out); `Some(whether the waker's entry was there)`. `strict`: stop
+    /// at the first ghost (an entry of a number not registered, or of an earlier registration of
+    /// it) or second entry of one fd in this round, and return `None`; otherwise skip those. One
+    /// table lookup per entry.
     #[inline]
     fn collect(&mut self, ready: &mut Vec<(RawFd, Events)>, strict: bool) -> Option<bool> {
         self.round = self.round.wrapping_add(1);

@@ -24,7 +24,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The event mask is empty or has bits other than `EVENT_READ | EVENT_WRITE`
-    /// (Python: `ValueError`). Holds the rejected bits.
+    /// (Python: `ValueError`). Holds the whole rejected mask.
     InvalidEvents(u32),
     /// The file descriptor is negative, or cannot be watched by this selector at all, such as
     /// an fd ≥ `FD_SETSIZE` for `SelectSelector` on an OS whose `select(2)` cannot take it

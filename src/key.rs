@@ -24,9 +24,9 @@ pub struct SelectorKey<F, D> {
 }
 
 /// A file object: anything with a file descriptor. Python accepts "an int fd or an object with a
-/// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) every std type that owns or
-/// borrows an fd (`File`, the sockets, `OwnedFd`, `BorrowedFd`, ...), plus references and
-/// `Box`/`Rc`/`Arc` of any of them. A type from another crate registers through `Fd` (with
+/// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) the std types that own or
+/// borrow an fd listed below (`File`, the sockets, `OwnedFd`, `BorrowedFd`, ...), plus references
+/// and `Box`/`Rc`/`Arc` of any of them. A type from another crate registers through `Fd` (with
 /// `std`): `Fd(&x)` for any `x: AsFd`. A selector that owns a kernel object (epoll, kqueue,
 /// /dev/poll, or a `DefaultSelector` on one) is a file object too, so selectors nest.
 ///

@@ -2,8 +2,8 @@
 //! NetBSD, OpenBSD, DragonFly).
 //!
 //! The decisions (change lists, receipts, rollback, filter count, merging) live in
-//! `kqueue_logic`, which is unit-tested on every target; this file only converts to and from
-//! `struct kevent` and makes the calls.
+//! `kqueue_logic`, which is compiled on every unix target and unit-tested on Linux; this file
+//! only converts to and from `struct kevent` and makes the calls.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -3,7 +3,7 @@
 //! filter count behind `nevents`, and turning returned events into one `(fd, events)` per fd.
 //!
 //! Plain Rust types only (no `sys::kevent`, which exists only on the kqueue OSes), so this
-//! module is compiled and unit-tested on every target, Linux included; `kqueue.rs` converts to
+//! module's unit tests compile on every unix target and run on Linux; `kqueue.rs` converts to
 //! and from `struct kevent`.
 
 use crate::{Events, RawFd};

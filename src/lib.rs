@@ -72,9 +72,9 @@
 //! # Semantics
 //!
 //! CPython's, made consistent between backends: validation before any system call, the same
-//! errors on every backend, rollback on failure, one closed-selector rule, HUP/ERR mapped as
-//! CPython maps them, timeouts rounded up once and never to zero, `EINTR` retried against the
-//! original deadline. The README's "Differences from CPython" table lists every deliberate
+//! validation errors on every backend, rollback on failure, one closed-selector rule, HUP/ERR
+//! mapped as CPython maps them, timeouts rounded up once and never to zero, `EINTR` retried against
+//! the original deadline. The README's "Differences from CPython" table lists every deliberate
 //! difference.
 //!
 //! # File objects from other crates
@@ -107,7 +107,8 @@
 //! * `std` (default): `std::error::Error` for [`Error`], `From<Error> for std::io::Error`, and
 //!   [`FileObj`] for std's fd and socket types, `Fd`, and `AsRawFd` for the selectors that
 //!   own a kernel object. Without it the crate is `no_std` + `alloc`, and everything else works
-//!   the same (the monotonic clock comes from `clock_gettime`).
+//!   the same (the monotonic clock comes from the sys crate either way: `clock_gettime`,
+//!   `QueryPerformanceCounter` on Windows).
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
@@ -187,7 +188,8 @@ pub use waker::Waker;
 // Every selector type is `Send + Sync` whenever its file objects and data are, on every target
 // where it exists (kqueue's event buffer once made `KqueueSelector` and `DefaultSelector`
 // neither, on macOS and the BSDs only). Checked by every build of the library, so
-// `.ci/cross-check` (eleven targets) and `.ci/windows` check it everywhere; tests/send_sync.rs
+// `.ci/cross-check` (nine targets; the other two, Linux x86_64 and aarch64, are built by the
+// host stage and .ci/linux-arches) and `.ci/windows` check it everywhere; tests/send_sync.rs
 // also moves and shares selectors across threads.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}

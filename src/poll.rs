@@ -22,7 +22,7 @@ use crate::{syscall, timeout, Events, RawFd, Result};
 /// backends' kernels do. An fd closed after registration reports `POLLNVAL`, i.e. ready.
 ///
 /// Timeouts are rounded up to the millisecond. (macOS's `poll(2)` does not work on devices
-/// such as `/dev/tty`.)
+/// such as `/dev/tty`: its man page, BUGS; not tested here, there is no macOS kernel.)
 ///
 /// ```
 /// use ioselectors::{BaseSelector, PollSelector, EVENT_READ};

@@ -16,8 +16,9 @@
 //! backends' own fd-indexed tables are built the same way (`src/table.rs`): poll's position
 //! table has 512 slots of 8 bytes a page (4 104 bytes, top level `8 · (⌊max / 512⌋ + 1)`),
 //! epoll's slot table 512 slots of 12 bytes (6 152 bytes, same top level). With 16-byte slots
-//! (on a 64-bit target; `tests/memory.rs` measures these on Linux with a counting allocator, and the unit tests
-//! check the tables' sizes at fd 1 000 000):
+//! (on a 64-bit target; the unit tests check each table's exact size at both fds, and
+//! `tests/memory.rs` prints the totals at fd 19 999 on Linux, counted by its allocator, and
+//! asserts the budgets below):
 //!
 //! | one registration at | key map | poll's table | epoll's table | select's 4 fd sets |
 //! |---|---|---|---|---|
@@ -26,15 +27,15 @@
 //!
 //! So one registration at fd 19 999 costs 9 192 bytes above an empty selector on poll (the key
 //! map, the position table and a 32-byte `pollfd` array), 11 208 on epoll and 14 752 on select;
-//! at fd 1 000 000, 55 096 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select`
+//! at fd 1 000 000, 55 128 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select`
 //! after unregistering it frees the pages and the top levels (they give their capacity back
 //! once at most a quarter used), so nothing of it remains; until then the emptied pages are
 //! kept, so that unregistering and registering again in between does not free and reallocate
 //! them (`close` frees everything at once). select's sets are the exception: `select(2)`
 //! takes bitmaps up to the largest fd, 1 bit per fd, in four copies (the registered readers
 //! and writers, and the two handed to the kernel), so they stay proportional to the largest
-//! registered fd (2.5 KB each at fd 20 000; only Linux takes fds ≥ `FD_SETSIZE` at all); they
-//! too shrink, at the first `select` after the largest fd is unregistered.
+//! registered fd (2.5 KB each at fd 20 000; only Linux and Android take fds ≥ `FD_SETSIZE` at
+//! all); they too shrink, at the first `select` after the largest fd is unregistered.
 //!
 //! On Windows the fd is a socket handle: any pointer-sized value (kernel handles are multiples
 //! of 4 and usually small, but a provider's sockets need not be kernel handles), so a table

@@ -15,9 +15,10 @@ use crate::{syscall, timeout, Error, Events, RawFd, Result};
 /// Windows over winsock).
 ///
 /// The read and write sets are kept incrementally and copied into reused buffers for each call,
-/// rebuilt before every retry after `EINTR`. On Linux the sets are sized to the largest
-/// registered fd, so fds ≥ `FD_SETSIZE` (1024) work (the kernel takes any `nfds`); elsewhere
-/// registering such an fd fails with [`Error::InvalidFd`] instead of writing past an `fd_set`.
+/// rebuilt before every retry after `EINTR`. On Linux and Android the sets are sized to the
+/// largest registered fd, so fds ≥ `FD_SETSIZE` (1024) work (the kernel takes any `nfds`;
+/// run on Linux, type-checked for Android); elsewhere registering such an fd fails with
+/// [`Error::InvalidFd`] instead of writing past an `fd_set`.
 ///
 /// `register` checks that the fd is open (`fcntl(F_GETFD)`, `EBADF` otherwise), as the other
 /// backends' kernels do. An fd closed *after* registration makes `select()` fail with `EBADF`

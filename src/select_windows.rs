@@ -24,8 +24,8 @@ use crate::{timeout, Events, RawFd, Result};
 /// `select()` waits out its timeout (`Sleep`) and returns no events, as on unix; CPython fails
 /// there with `WSAEINVAL`, which is what winsock says to three empty sets.
 ///
-/// Winsock is initialised (`WSAStartup(2.2)`) at the first `register`, once per process, so
-/// sockets made without `std::net` work too, with or without the `std` feature.
+/// Winsock is initialised (`WSAStartup(2.2)`) at the first `register` or `waker()`, once per
+/// process, so sockets made without `std::net` work too, with or without the `std` feature.
 ///
 /// Timeouts are rounded up to the microsecond (to the millisecond for an empty selector).
 ///

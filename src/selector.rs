@@ -63,7 +63,8 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`Error::Closed`]; [`Error::InvalidEvents`] for an empty mask or unknown bits;
     /// [`Error::InvalidFd`] for a negative fd (or one the backend cannot take at all);
     /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
-    /// closed fd on every backend, `EPERM` for a regular file on epoll.
+    /// closed fd on every unix backend (`WSAENOTSOCK` on Windows), `EPERM` for a regular file
+    /// on epoll.
     #[inline]
     fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
         self.try_register(fileobj, events, data)
@@ -110,9 +111,10 @@ pub trait BaseSelector<F: FileObj, D> {
 
     /// Python's `modify(fileobj, events, data=None)`: change a registration's events and data.
     ///
-    /// A data-only change makes no system call; an events change is one kernel call (one
-    /// `EPOLL_CTL_MOD` on epoll). If that call fails the key is dropped, as CPython does since
-    /// bpo-30014, and any kernel registration left behind is removed.
+    /// A data-only change makes no system call; an events change makes at most one (none on select
+    /// and poll, which only update their own tables; one `EPOLL_CTL_MOD` on epoll). If that call
+    /// fails the key is dropped, as CPython does since bpo-30014, and any kernel registration left
+    /// behind is removed.
     ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::InvalidFd`]; [`Error::NotRegistered`];
@@ -161,7 +163,8 @@ pub trait BaseSelector<F: FileObj, D> {
     ///
     /// Allocation-free in the steady state, not on every call: the first call sizes the
     /// buffers, and a call after the registrations have grown past what they hold may grow
-    /// them again; calls in between allocate nothing (`tests/alloc_free.rs` counts).
+    /// them again, and the first call after unregistrations may give memory back (one free or
+    /// shrink); calls in between allocate nothing (`tests/alloc_free.rs` counts).
     ///
     /// # Errors
     /// As [`select`](BaseSelector::select).
@@ -233,10 +236,9 @@ pub trait KernelObject: Interface {
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
-/// EINTR/deadline loop, over a kernel interface (the sealed `Interface` trait). Use it through the aliases
-/// [`SelectSelector`](crate::SelectSelector), `PollSelector`,
-/// `EpollSelector`, `KqueueSelector`,
-/// `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector).
+/// EINTR/deadline loop, over a kernel interface (the sealed `Interface` trait). Use it through the
+/// aliases [`SelectSelector`](crate::SelectSelector), `PollSelector`, `EpollSelector`,
+/// `KqueueSelector`, `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector).
 ///
 /// `F` is the file object type (default [`RawFd`]), `D` the attached data (default `()`).
 pub struct GenericSelector<B, F = RawFd, D = ()> {
@@ -283,7 +285,8 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
     ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::Os`] when the kernel object cannot be made (e.g. `EMFILE`);
-    /// on `SelectSelector` outside Linux, [`Error::InvalidFd`] if its fd is ≥ `FD_SETSIZE`.
+    /// on a unix `SelectSelector` outside Linux and Android, [`Error::InvalidFd`] if its fd is
+    /// ≥ `FD_SETSIZE`.
     pub fn waker(&mut self) -> Result<Waker> {
         self.check_not_closed()?;
         if let Some(owner) = &self.waker {
@@ -340,8 +343,8 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
     }
 }
 
-/// The selectors that own a kernel object — `EpollSelector`, `KqueueSelector`,
-/// `DevpollSelector` and [`DefaultSelector`](crate::DefaultSelector) — have Python's `fileno()` and are file objects
+/// The selectors that own a kernel object — `EpollSelector`, `KqueueSelector`, `DevpollSelector`
+/// and [`DefaultSelector`](crate::DefaultSelector) — have Python's `fileno()` and are file objects
 /// themselves, so one can be registered in another ([`FileObj`], and `AsRawFd` with `std`).
 /// [`SelectSelector`](crate::SelectSelector) and `PollSelector` have no kernel object and no
 /// `fileno()`, as in Python.

@@ -58,9 +58,10 @@ use crate::{Error, Result};
 /// # Async-signal safety
 ///
 /// `wake()` is one atomic load and one system call (`write(2)`, `kevent(2)` or `send`): no
-/// allocation, no lock, no `errno` left changed on success. It may be called from a signal
-/// handler (on unix, `write` and `kevent` are async-signal-safe); the echo server example does
-/// that for SIGINT/SIGTERM.
+/// allocation, no lock. It may be called from a signal handler (on unix, `write` and `kevent`
+/// are async-signal-safe); the echo server example does that for SIGINT/SIGTERM. Like any
+/// handler that makes a system call, save and restore `errno` around it (the example does):
+/// a wake that coalesces with a pending one is `Ok` but may leave `errno` at `EAGAIN`.
 ///
 /// ```
 /// # #[cfg(feature = "std")] {

@@ -188,8 +188,9 @@ macro_rules! pitfall_tests {
             assert_eq!((ready[0].0.data, ready[0].1), ("new", EVENT_READ));
         }
 
-        /// A regular file. epoll refuses it with `EPERM` and leaves the map (and the
-        /// kernel) as they were; select and poll accept it and always report it ready.
+        /// A regular file (and, on epoll, a directory). epoll refuses them with `EPERM` and
+        /// leaves the map (and the kernel) as they were; select and poll accept a regular file
+        /// and always report it ready.
         #[test]
         fn regular_file() {
             let f = temp_file();
@@ -206,6 +207,12 @@ macro_rules! pitfall_tests {
                     );
                     assert_eq!(s.get_map().unwrap().len(), 1);
                     assert_eq!(s.get_key(&file).unwrap_err(), Error::NotRegistered(file));
+                    let dir = std::fs::File::open(std::env::temp_dir()).expect("open a directory");
+                    assert_eq!(
+                        s.register(dir.as_raw_fd(), EVENT_READ, ()).unwrap_err(),
+                        Error::Os(libc::EPERM)
+                    );
+                    assert_eq!(s.get_map().unwrap().len(), 1);
                     assert_eq!(epoll_watched(fileno(&s).unwrap()), vec![w]);
                     let ready = s.select(Some(Duration::ZERO)).unwrap();
                     assert_eq!(fds(&ready), vec![(w, EVENT_WRITE)]);

@@ -9,15 +9,14 @@
 //! | illumos | `epoll`, `eventfd`, `/dev/poll`, `poll`, `select` |
 //! | Solaris | `/dev/poll`, `poll`, `select` |
 //!
-//! Everywhere on unix: `clock_gettime`, `open`/`close`/`read`/`write`/`fcntl`/`ioctl`/`pipe`/`pipe2`/`dup`,
-//! `signal`,
-//! the per-OS `errno` accessor (also re-exported as `errno_location`) and the `E*` values the
-//! safe layer matches on.
+//! Everywhere on unix: `clock_gettime`, `open`, `close`, `read`, `write`, `fcntl`, `ioctl`,
+//! `pipe`, `dup`, `dup2`, `signal` (and `pipe2` but on Apple OSes), the per-OS `errno` accessor
+//! (also re-exported as `errno_location`) and the `E*` values the safe layer matches on.
 //!
 //! This crate is declarations only: `extern "C"` functions, `#[repr(C)]` structs, constants and a
-//! few `const fn` helpers for `fd_set` bit math. It has no dependencies (not even the `libc`
-//! crate) and no logic. Every item carries its C name verbatim and is reachable at the crate
-//! root, as in `libc`. The safe layer is the `ioselectors` crate.
+//! few safe helpers for `fd_set` bit math (`FD_SET` and friends, as in `libc`). It has no
+//! dependencies (not even the `libc` crate) and no logic. Every item carries its C name verbatim
+//! and is reachable at the crate root, as in `libc`. The safe layer is the `ioselectors` crate.
 //!
 //! Its build script (`build.rs`, no dependencies, reads only cargo's `CARGO_CFG_TARGET_*`
 //! variables) is where the per-OS lists are written, once: it sets the cfg aliases
@@ -26,13 +25,16 @@
 //! `ioselectors` crate's build script through `links = "ioselectors_sys"`.
 //!
 //! Every struct's size, alignment and field offsets are asserted at compile time per target
-//! family (see the `layout` module), and checked against the `libc` crate's definitions by the
-//! `ioselectors` test suite on every supported target.
+//! family (the `layout` module; winsock's in the `winsock` module), and checked against the
+//! `libc` crate's definitions by the `ioselectors` test suite on every target its CI builds:
+//! Linux on seven architectures, Android, macOS, the four BSDs, illumos, Solaris and Windows
+//! (iOS and musl share their family's definitions and are not built).
 //!
 //! # Safety
 //!
-//! Calling any function declared here is `unsafe`: the caller upholds the C contract given in the
-//! item's documentation and man pages (valid pointers, buffer lengths, owned descriptors).
+//! Calling any `extern` function declared here is `unsafe`: the caller upholds the C contract
+//! given in the item's documentation and man pages (valid pointers, buffer lengths, owned
+//! descriptors).
 #![no_std]
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 // docs.rs (`--cfg docsrs`, nightly): each per-OS item says where it exists. The badges come from

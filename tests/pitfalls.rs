@@ -892,17 +892,21 @@ mod epoll {
     fn ready_ghost_not_reported_under_a_new_key() {
         let _lock = lock();
         let (x, peer) = pair();
+        let x = OwnedFd::from(x);
         let fd = x.as_raw_fd();
         let dup = x.try_clone().unwrap();
-        let (c, d) = pair(); // before fd is closed, so that neither takes its number
+        let (c, d) = pair();
         let mut s: Sel<RawFd, &str> = new();
         let epfd = s.fileno().unwrap();
         s.register(fd, EVENT_READ, "old").unwrap();
         (&peer).write_all(b"x").unwrap();
-        drop(x);
-        s.unregister(&fd).unwrap();
-
+        // The number now names c's file, in one step: closing x first and then dup2()ing
+        // would leave the number free for another test thread to take in between (dup2 then
+        // fails with EBUSY, or replaces that thread's fd). x's file lives on in `dup`, so its
+        // ready entry stays in the kernel; unregistering it fails (ENOENT: the number names
+        // another file), is ignored, and leaves a ghost.
         dup_onto(&c, fd);
+        s.unregister(&fd).unwrap();
         s.register(fd, EVENT_READ, "new").unwrap();
         let data = |s: &mut Sel<RawFd, &'static str>| -> Vec<(&'static str, Events)> {
             let ready = s.select(Some(Duration::ZERO)).unwrap();
@@ -912,8 +916,7 @@ mod epoll {
         assert_eq!(epoll_watched(epfd), vec![fd]);
         (&d).write_all(b"y").unwrap();
         assert_eq!(data(&mut s), vec![("new", EVENT_READ)]);
-        // SAFETY: dup_onto made `fd` a duplicate that nothing else owns.
-        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        drop(x); // closes `fd`, now c's duplicate
         drop(dup);
     }
 }

@@ -188,8 +188,8 @@ pub use waker::Waker;
 // Every selector type is `Send + Sync` whenever its file objects and data are, on every target
 // where it exists (kqueue's event buffer once made `KqueueSelector` and `DefaultSelector`
 // neither, on macOS and the BSDs only). Checked by every build of the library, so
-// `.ci/cross-check` (nine targets; the other two, Linux x86_64 and aarch64, are built by the
-// host stage and .ci/linux-arches) and `.ci/windows` check it everywhere; tests/send_sync.rs
+// `.ci/cross-check` (ten targets; Linux x86_64 and aarch64 with glibc are built by the host
+// stage and .ci/linux-arches) and `.ci/windows` check it everywhere; tests/send_sync.rs
 // also moves and shares selectors across threads.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}

@@ -27,8 +27,8 @@
 //! Every struct's size, alignment and field offsets are asserted at compile time per target
 //! family (the `layout` module; winsock's in the `winsock` module), and checked against the
 //! `libc` crate's definitions by the `ioselectors` test suite on every target its CI builds:
-//! Linux on seven architectures, Android, macOS, the four BSDs, illumos, Solaris and Windows
-//! (iOS and musl share their family's definitions and are not built).
+//! Linux on seven architectures (and musl), Android, macOS, the four BSDs, illumos, Solaris and
+//! Windows (iOS shares macOS's definitions and is not built in CI).
 //!
 //! # Safety
 //!

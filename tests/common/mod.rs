@@ -584,9 +584,11 @@ pub fn run_signalled<T: Send + 'static>(
         if handle.is_finished() {
             break;
         }
+        // std's `RawPthread` is an integer everywhere, libc's musl `pthread_t` a pointer.
+        let thread = handle.as_pthread_t() as libc::pthread_t;
         // SAFETY: the thread has not been joined, so its pthread_t is valid (pthread_kill on a
         // finished but unjoined thread is harmless).
-        let ret = unsafe { libc::pthread_kill(handle.as_pthread_t(), sig) };
+        let ret = unsafe { libc::pthread_kill(thread, sig) };
         assert_eq!(ret, 0, "pthread_kill");
     }
     handle

@@ -777,7 +777,8 @@ mod default {
     selector_tests!();
     scalable_tests!();
 
-    /// Python's `_can_use` order on this OS.
+    /// Python's `_can_use` order on this OS (or, in `fallback`'s child processes, the first
+    /// interface the kernel does not refuse).
     #[test]
     fn chooses_pythons_backend() {
         let s: Sel<RawFd, ()> = new();
@@ -792,6 +793,8 @@ mod default {
         } else {
             Backend::Poll
         };
+        // In `fallback`'s child processes the kernel refuses epoll (and poll).
+        let expected = refused_by_parent().unwrap_or(expected);
         assert_eq!(s.backend(), expected);
         assert_eq!(ioselectors::default_backend(), Ok(expected));
     }
@@ -817,4 +820,237 @@ mod devpoll {
 
     selector_tests!();
     scalable_tests!();
+}
+
+/// `DefaultSelector`'s fallback chain run for real: the kernel refuses `epoll_create1` (and
+/// `epoll_create`), then poll too, by a seccomp filter (tests/common/seccomp.rs), in a child
+/// process (the test binary re-executed). There `DefaultSelector` must choose poll, then select,
+/// and pass `default`'s tests: CPython's `BaseSelectorTestCase` and `test_above_fd_setsize`,
+/// the same checks as `PollSelector` and `SelectSelector`. The probe cache is checked by
+/// changing the kernel's answer after the first probe.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod fallback {
+    use super::*;
+    use ioselectors::{DefaultSelector, EpollSelector, PollSelector};
+    use std::thread;
+
+    /// Whether the tests can run here; prints the skip (or fails under `CI=true` on the host).
+    fn seccomp_works(test: &str) -> bool {
+        let Some(why) = seccomp::unavailable() else {
+            return true;
+        };
+        if seccomp::skip_allowed_under_ci() {
+            println!("SKIPPED: {test}: {why}");
+        } else {
+            cannot_run(test, &why);
+        }
+        false
+    }
+
+    /// The number of `default::` tests, from the test binary's own `--list`.
+    fn default_tests() -> usize {
+        let out = run_self(&["default::", "--list"], &[]);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("default::") && l.ends_with(": test"))
+            .count()
+    }
+
+    /// `default`'s tests in a child process where the kernel refuses `refused`: every one of
+    /// them but `skip` passes (`chooses_pythons_backend` checks that the choice is the
+    /// expected fallback).
+    fn suite_refusing(test: &str, refused: &str, skip: Option<&str>) {
+        if !seccomp_works(test) {
+            return;
+        }
+        let n = default_tests() - usize::from(skip.is_some());
+        assert!(n > 20, "only {n} default:: tests listed");
+        let mut args = vec!["default::", "--test-threads=1"];
+        if let Some(skip) = skip {
+            args.extend(["--skip", skip]);
+        }
+        let out = run_self(&args, &[(seccomp::REFUSE_ENV, refused)]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "default:: with {refused} refused: {}",
+            out.status
+        );
+        let want = format!("test result: ok. {n} passed; 0 failed");
+        assert!(stdout.contains(&want), "expected {want:?}");
+    }
+
+    #[test]
+    fn default_tests_pass_on_poll_when_epoll_is_refused() {
+        suite_refusing(
+            "default_tests_pass_on_poll_when_epoll_is_refused",
+            "epoll",
+            None,
+        );
+    }
+
+    /// All but `test_above_fd_setsize`: it re-executes the test binary, which inherits the
+    /// filter (filters survive `execve`), and Rust's runtime aborts at start-up when its poll(2)
+    /// of fds 0-2 fails with anything but `EINVAL`/`EAGAIN`/`ENOMEM`. `select::`'s copy of it
+    /// runs on `SelectSelector`, the backend `DefaultSelector` delegates to here.
+    #[test]
+    fn default_tests_pass_on_select_when_epoll_and_poll_are_refused() {
+        suite_refusing(
+            "default_tests_pass_on_select_when_epoll_and_poll_are_refused",
+            "epoll,poll",
+            Some("default::test_above_fd_setsize"),
+        );
+    }
+
+    /// The refusal itself, and what `DefaultSelector` does on its fallback besides CPython's
+    /// tests: results filtered to the registered events, and a `Waker` from another thread.
+    fn fallback_checks(expected: Backend) {
+        assert_eq!(
+            EpollSelector::<RawFd, ()>::new().unwrap_err(),
+            Error::Os(libc::ENOSYS),
+            "the filter does not refuse epoll_create1"
+        );
+        if expected == Backend::Select {
+            let mut p: PollSelector = PollSelector::new();
+            assert_eq!(
+                p.select(Some(Duration::ZERO)).unwrap_err(),
+                Error::Os(libc::ENOSYS),
+                "the filter does not refuse poll"
+            );
+        }
+        assert_eq!(ioselectors::default_backend(), Ok(expected));
+        let mut sel: DefaultSelector<RawFd, u8> = DefaultSelector::new().unwrap();
+        assert_eq!(sel.backend(), expected);
+        assert_eq!(sel.fileno().ok(), None, "{expected} has no kernel object");
+
+        // Both ends are writable, neither is readable: `a` (READ only) is filtered out, `b`'s
+        // WRITE is reported without the READ it did not get.
+        let (a, b) = pair();
+        let (fa, fb) = (a.as_raw_fd(), b.as_raw_fd());
+        sel.register(fa, EVENT_READ, 1).unwrap();
+        sel.register(fb, EVENT_READ | EVENT_WRITE, 2).unwrap();
+        let ready: Vec<_> = sel
+            .select(Some(Duration::ZERO))
+            .unwrap()
+            .into_iter()
+            .map(|(k, ev)| (k.fd, k.data, ev))
+            .collect();
+        assert_eq!(ready, vec![(fb, 2, EVENT_WRITE)]);
+        // `a` readable now, and writable, but registered for READ: READ only.
+        (&b).write_all(b"x").unwrap();
+        let mut ready: Vec<_> = sel
+            .select(Some(Duration::ZERO))
+            .unwrap()
+            .into_iter()
+            .map(|(k, ev)| (k.fd, k.data, ev))
+            .collect();
+        ready.sort();
+        let mut want = vec![(fa, 1, EVENT_READ), (fb, 2, EVENT_WRITE)];
+        want.sort();
+        assert_eq!(ready, want);
+        sel.unregister(&fb).unwrap();
+        sel.modify(&fa, EVENT_WRITE, 3).unwrap();
+        let ready = sel.select(Some(Duration::ZERO)).unwrap();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(
+            (ready[0].0.fd, ready[0].0.data, ready[0].1),
+            (fa, 3, EVENT_WRITE)
+        );
+        sel.unregister(&fa).unwrap();
+
+        // A wake from another thread ends a select that would wait 30 s; the waker's own fd is
+        // never reported.
+        let waker = sel.waker().unwrap();
+        let t = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            waker.wake().unwrap();
+        });
+        assert!(sel
+            .select(Some(Duration::from_secs(30)))
+            .unwrap()
+            .is_empty());
+        t.join().unwrap();
+        assert!(sel.get_map().unwrap().is_empty());
+    }
+
+    #[test]
+    fn poll_fallback_filters_masks_and_wakes() {
+        let test = "poll_fallback_filters_masks_and_wakes";
+        if seccomp_works(test) {
+            in_child(module_path!(), test, || {
+                seccomp::refuse(&seccomp::epoll_syscalls(), libc::ENOSYS).unwrap();
+                fallback_checks(Backend::Poll);
+            });
+        }
+    }
+
+    #[test]
+    fn select_fallback_filters_masks_and_wakes() {
+        let test = "select_fallback_filters_masks_and_wakes";
+        if seccomp_works(test) {
+            in_child(module_path!(), test, || {
+                let both = [seccomp::epoll_syscalls(), seccomp::poll_syscalls()].concat();
+                seccomp::refuse(&both, libc::ENOSYS).unwrap();
+                fallback_checks(Backend::Select);
+            });
+        }
+    }
+
+    /// One probe per process: once poll is chosen, the kernel answers `epoll_create1` with
+    /// `EMFILE`, which a new probe would return as an error (lack of fds says nothing about
+    /// support); `DefaultSelector::new()` keeps working on poll without asking again.
+    #[test]
+    fn the_choice_is_probed_once_per_process() {
+        let test = "the_choice_is_probed_once_per_process";
+        if seccomp_works(test) {
+            in_child(module_path!(), test, || {
+                seccomp::refuse(&seccomp::epoll_syscalls(), libc::ENOSYS).unwrap();
+                let sel: DefaultSelector = DefaultSelector::new().unwrap();
+                assert_eq!(sel.backend(), Backend::Poll);
+                // The most recent filter's errno wins.
+                seccomp::refuse(&seccomp::epoll_syscalls(), libc::EMFILE).unwrap();
+                assert_eq!(
+                    EpollSelector::<RawFd, ()>::new().unwrap_err(),
+                    Error::Os(libc::EMFILE)
+                );
+                for _ in 0..3 {
+                    assert_eq!(ioselectors::default_backend(), Ok(Backend::Poll));
+                    let sel: DefaultSelector = DefaultSelector::new().unwrap();
+                    assert_eq!(sel.backend(), Backend::Poll);
+                }
+            });
+        }
+    }
+
+    /// A probe that fails for lack of fds is an error, and is not kept: the next call probes
+    /// again. Here `epoll_create1` fails with `EMFILE`, then with `ENOSYS`, then poll with
+    /// `ENOMEM`, then `ENOSYS`.
+    #[test]
+    fn a_probe_failing_for_lack_of_fds_is_not_kept() {
+        let test = "a_probe_failing_for_lack_of_fds_is_not_kept";
+        if seccomp_works(test) {
+            in_child(module_path!(), test, || {
+                let (epoll, poll) = (seccomp::epoll_syscalls(), seccomp::poll_syscalls());
+                seccomp::refuse(&epoll, libc::EMFILE).unwrap();
+                for _ in 0..2 {
+                    assert_eq!(ioselectors::default_backend(), Err(Error::Os(libc::EMFILE)));
+                    assert_eq!(
+                        DefaultSelector::<RawFd, ()>::new().unwrap_err(),
+                        Error::Os(libc::EMFILE)
+                    );
+                }
+                seccomp::refuse(&epoll, libc::ENOSYS).unwrap();
+                seccomp::refuse(&poll, libc::ENOMEM).unwrap();
+                assert_eq!(ioselectors::default_backend(), Err(Error::Os(libc::ENOMEM)));
+                seccomp::refuse(&poll, libc::ENOSYS).unwrap();
+                assert_eq!(ioselectors::default_backend(), Ok(Backend::Select));
+                let sel: DefaultSelector = DefaultSelector::new().unwrap();
+                assert_eq!(sel.backend(), Backend::Select);
+                // Kept now: poll's answer no longer matters.
+                seccomp::refuse(&poll, libc::ENOMEM).unwrap();
+                assert_eq!(ioselectors::default_backend(), Ok(Backend::Select));
+            });
+        }
+    }
 }

@@ -27,6 +27,9 @@ use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub mod seccomp;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -273,7 +276,8 @@ macro_rules! backend {
     };
     (default) => {
         backend!(@common ioselectors::DefaultSelector<F, D>,
-            Sel::new().expect("DefaultSelector::new"), |s| s.fileno().ok(), |s| s.backend());
+            { refused_by_parent(); Sel::new().expect("DefaultSelector::new") },
+            |s| s.fileno().ok(), |s| s.backend());
     };
     (@common $ty:ty, $new:expr, |$f:ident| $fileno:expr, |$b:ident| $backend:expr) => {
         type Sel<F, D> = $ty;
@@ -291,6 +295,16 @@ macro_rules! backend {
             $backend
         }
     };
+}
+
+/// The backend `DefaultSelector` must choose in a child process whose parent asked for
+/// interfaces to be refused (`seccomp::REFUSE_ENV`, Linux only), after installing the filter;
+/// `None` otherwise. `backend!(default)`'s `new()` calls it first.
+pub fn refused_by_parent() -> Option<Backend> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return seccomp::refuse_from_env();
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,30 +415,12 @@ pub fn in_child(module_path: &str, test: &str, body: impl FnOnce()) {
         body();
         return;
     }
-    let _lock = lock();
-    let exe = std::env::current_exe().expect("current_exe");
-    let child = {
-        let _spawn = SPAWN
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Command::new(exe)
-            .args([name.as_str(), "--exact", "--test-threads=1", "--nocapture"])
-            .env(CHILD_ENV, &name)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn the test binary")
-    };
-    let out = child.wait_with_output().expect("wait for the child");
+    let out = run_self(
+        &[name.as_str(), "--exact", "--test-threads=1", "--nocapture"],
+        &[(CHILD_ENV, name.as_str())],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // Prefixed, so that the child's own "test result:" line is not taken for a test binary's
-    // (scripts count those lines in `cargo test -- --show-output` logs).
-    for line in stdout.lines() {
-        println!("[child] {line}");
-    }
-    eprint!("{stderr}");
     assert!(
         out.status.success(),
         "child process for {name} failed ({}):\n{stdout}\n{stderr}",
@@ -434,6 +430,49 @@ pub fn in_child(module_path: &str, test: &str, body: impl FnOnce()) {
         stdout.contains("test result: ok. 1 passed"),
         "child process did not run exactly {name}:\n{stdout}"
     );
+}
+
+/// Runs the test binary again with `args` and `envs`, holding [`lock`] (and [`SPAWN`] while it
+/// spawns), and returns its output after forwarding it: stdout prefixed with `[child] `, so that
+/// the child's own "test result:" lines are not taken for a test binary's (scripts count those
+/// lines in `cargo test -- --show-output` logs), stderr as is.
+pub fn run_self(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let _lock = lock();
+    let exe = std::env::current_exe().expect("current_exe");
+    let child = {
+        let _spawn = SPAWN
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Command::new(exe)
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the test binary")
+    };
+    // Not `wait_with_output`: it polls the two pipes, and poll(2) may be refused here by a
+    // seccomp filter (`seccomp::REFUSE_ENV`). One thread per pipe instead.
+    let mut child = child;
+    let mut stderr_pipe = child.stderr.take().expect("piped stderr");
+    let stderr = thread::spawn(move || {
+        let mut buf = Vec::new();
+        io::Read::read_to_end(&mut stderr_pipe, &mut buf).map(|_| buf)
+    });
+    let mut stdout = Vec::new();
+    io::Read::read_to_end(&mut child.stdout.take().expect("piped stdout"), &mut stdout)
+        .expect("read the child's stdout");
+    let out = std::process::Output {
+        stdout,
+        stderr: stderr.join().unwrap().expect("read the child's stderr"),
+        status: child.wait().expect("wait for the child"),
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        println!("[child] {line}");
+    }
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

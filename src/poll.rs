@@ -15,7 +15,9 @@ use crate::{syscall, timeout, Events, RawFd, Result};
 /// Python's `selectors.PollSelector`, over `poll(2)`. Available on every unix.
 ///
 /// The `pollfd` array is kept incrementally (O(1) register, modify and unregister through an
-/// fd-indexed position table) and handed to the kernel as is. Returned bits map to events as
+/// fd-indexed position table) and handed to the kernel as is. It stays in registration order
+/// (an unregistered entry leaves a hole that the next wait closes, in one pass), so results come
+/// in registration order, as in CPython (whose `poll` object keeps its fds in a dict). Returned bits map to events as
 /// in CPython: `POLLHUP`, `POLLERR` and `POLLNVAL` report whatever the key asked for.
 ///
 /// `register` checks that the fd is open (`fcntl(F_GETFD)`, `EBADF` otherwise), as the other
@@ -47,6 +49,10 @@ impl<F, D> Default for GenericSelector<PollBackend, F, D> {
 
 const IN: u32 = POLLIN as u32;
 const OUT: u32 = POLLOUT as u32;
+
+/// The fd of an unregistered entry until the next wait removes it: poll(2) ignores negative fds
+/// (its `revents` comes back 0).
+const HOLE: RawFd = -1;
 
 /// Slots per page of the position table: 512 × 8 bytes (an `Option<u32>`) = a 4 KiB page.
 const POSITION_PAGE: usize = 512;
@@ -89,6 +95,13 @@ impl PollBackend {
     #[inline(never)]
     fn shrink_fds(&mut self) {
         self.removed = false;
+        // Close the holes left by `remove`, keeping the order, and renumber the positions.
+        self.fds.retain(|p| p.fd != HOLE);
+        for (i, p) in self.fds.iter().enumerate() {
+            if let Some(at) = self.position.get_mut(p.fd as usize) {
+                *at = i as u32;
+            }
+        }
         self.position.trim();
         let len = self.fds.len();
         if len <= self.fds.capacity() / 4 {
@@ -150,16 +163,14 @@ impl Interface for PollBackend {
         else {
             return Ok(());
         };
-        // The next wait trims the position table and, maybe, the `pollfd` array.
+        // The entry becomes a hole (a negative fd, which poll(2) skips and never reports) rather
+        // than being swapped with the last: the order of the others, registration order, is
+        // CPython's. The next wait closes the holes (one pass), frees the position table's
+        // emptied pages and, maybe, shrinks the `pollfd` array.
         self.removed = true;
-        let i = i as usize;
-        if self.fds.get(i).is_some_and(|p| p.fd == fd) {
-            self.fds.swap_remove(i);
-            if let Some(moved) = self.fds.get(i) {
-                if let Some(at) = self.position.get_mut(moved.fd as usize) {
-                    *at = i as u32;
-                }
-            }
+        if let Some(p) = self.fds.get_mut(i as usize).filter(|p| p.fd == fd) {
+            p.fd = HOLE;
+            p.events = 0;
         }
         Ok(())
     }
@@ -238,7 +249,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn position_table_survives_swap_remove() {
+    fn position_table_survives_remove() {
         let mut b = PollBackend::new();
         // fds 0..=2 are open in any test process (stdin/stdout/stderr may be closed under some
         // harnesses, so insert directly).
@@ -246,7 +257,9 @@ mod tests {
             b.push(fd, fd as usize, POLLIN).unwrap();
         }
         b.remove(2, Events::READ).unwrap();
-        assert_eq!(b.fds.len(), 2);
+        assert_eq!(b.fds.len(), 3, "a hole until the next wait");
+        b.shrink_fds();
+        assert_eq!(b.fds.iter().map(|p| p.fd).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(b.entry(1).map(|p| p.fd), Some(1));
         assert_eq!(b.entry(0).map(|p| p.fd), Some(0));
         assert!(b.entry(2).is_none());
@@ -254,12 +267,13 @@ mod tests {
         assert_eq!(b.entry(1).map(|p| p.events), Some(POLLOUT));
         b.remove(1, Events::WRITE).unwrap();
         b.remove(0, Events::READ).unwrap();
-        assert!(b.fds.is_empty() && b.removed);
+        assert!(b.fds.iter().all(|p| p.fd == HOLE) && b.removed);
         assert!(
             b.position.heap_bytes() > 0,
             "the emptied page waits for the next wait"
         );
         b.shrink_fds();
+        assert!(b.fds.is_empty());
         assert!(b.position.heap_bytes() == 0 && !b.removed);
     }
 

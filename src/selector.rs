@@ -75,6 +75,13 @@ pub trait BaseSelector<F: FileObj, D> {
     /// the data come back in the [`Rejected`] error, so a `TcpStream` registered by value is
     /// not dropped (closed) by a refused registration.
     ///
+    /// A file object registered by value belongs to the selector from then on: walk the ready
+    /// keys with [`select_into`](BaseSelector::select_into) (no `Clone` bound, unlike
+    /// [`select`](BaseSelector::select)), use the object in place through
+    /// [`get_key_mut`](BaseSelector::get_key_mut), and take it back with
+    /// [`unregister`](BaseSelector::unregister). See the README's "Owning or borrowing file
+    /// objects".
+    ///
     /// ```
     /// # #[cfg(all(unix, feature = "std"))] {
     /// use std::io::Write;

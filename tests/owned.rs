@@ -218,3 +218,31 @@ fn mixed_types_boxed() {
     }
     assert_eq!(got, [("socket", b's'), ("pipe", b'p')]);
 }
+
+/// `std::io::PipeReader`/`PipeWriter` (Rust 1.87; compiled when build.rs's probe finds it) and
+/// `UnixDatagram` are file objects, owned in the selector.
+#[cfg(ioselectors_std_pipe)]
+#[clippy::msrv = "1.87"]
+#[test]
+fn std_pipes_and_datagrams() {
+    use std::os::unix::net::UnixDatagram;
+    let (r, w) = std::io::pipe().unwrap();
+    let (da, db) = UnixDatagram::pair().unwrap();
+    let mut sel: PollSelector<Box<dyn ioselectors::FileObj>, u8> = PollSelector::new();
+    sel.register(Box::new(r), EVENT_READ, 0).unwrap();
+    sel.register(Box::new(w), ioselectors::EVENT_WRITE, 1)
+        .unwrap();
+    sel.register(Box::new(db), EVENT_READ, 2).unwrap();
+    da.send(b"d").unwrap();
+    let mut ready = ReadySet::new();
+    sel.select_into(LONG, &mut ready).unwrap();
+    let got: Vec<u8> = ready
+        .iter()
+        .map(|(token, _)| *sel.data_mut(&token).unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        [1, 2],
+        "the writer and the datagram socket, not the empty pipe"
+    );
+}

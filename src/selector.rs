@@ -324,6 +324,21 @@ pub struct KeyMut<'a, F, D> {
     pub events: Events,
 }
 
+impl<F, D> KeyMut<'_, F, D> {
+    /// The [`Token`] naming this key.
+    pub fn token(&self) -> Token {
+        Token(self.fd)
+    }
+}
+
+impl<F, D> SelectorKey<F, D> {
+    /// The [`Token`] naming this key: keep it (`sel.register(obj, ...)?.token()`) to reach an
+    /// object registered by value later, e.g. to `unregister` it and take it back.
+    pub fn token(&self) -> Token {
+        Token(self.fd)
+    }
+}
+
 /// Names one ready key of a [`ReadySet`]: pass it (by reference, it is a [`FileObj`]) to
 /// [`get_key_mut`](BaseSelector::get_key_mut), `get_key`, `modify` or `unregister`. It is
 /// the registered fd, as a key is in Python's `_fd_to_key`; [`fd`](Token::fd) gives the number.

@@ -8,18 +8,67 @@
 //! and `timeout = deadline - time.monotonic(); if timeout < 0: return ready` are
 //! `select_until(deadline)`. `_WaitSelector` is `PollSelector` where it exists, as in CPython.
 //!
-//! A child process's exit is waited for through its sentinel, as in CPython on POSIX: a pipe
-//! whose write end only the child holds (`popen_fork.py`: `parent_r, child_w = os.pipe()`;
-//! `self.sentinel = parent_r`), which becomes readable (end-of-file) when the child exits. Here
-//! that is the child's stdout pipe (`Stdio::piped()`, the child writing nothing to it).
+//! A child process's exit is an object in the list too ([`ExitSentinel`]): on Linux a pidfd
+//! (pidfd_open(2), Linux 5.3: readable once the process has exited); elsewhere, or where
+//! `pidfd_open` fails (an older kernel, an emulator without it), CPython's own POSIX sentinel,
+//! a pipe whose write end only the child holds (`popen_fork.py`: `parent_r, child_w =
+//! os.pipe()`; `self.sentinel = parent_r`), readable (end-of-file) when the child exits. Here
+//! that pipe is the child's stdout (`Stdio::piped()`, the child writing nothing to it).
 //!
 //! Run: `cargo run --example wait`; `tests/wait.rs` runs it over pipes, sockets, a listener, a
 //! UDP socket and a child's exit.
 
 use std::io;
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ioselectors::{BaseSelector, FileObj, ReadySet, EVENT_READ};
+use ioselectors::{BaseSelector, FileObj, RawFd, ReadySet, EVENT_READ};
+
+/// A child process's exit as a file object: readable once the child has exited (Python's
+/// `Process.sentinel`).
+pub enum ExitSentinel {
+    /// A pidfd (Linux).
+    #[cfg(target_os = "linux")]
+    PidFd(std::os::fd::OwnedFd, ChildStdout),
+    /// The read end of a pipe that only the child holds open.
+    Pipe(ChildStdout),
+}
+
+impl FileObj for ExitSentinel {
+    fn fileno(&self) -> RawFd {
+        match self {
+            #[cfg(target_os = "linux")]
+            ExitSentinel::PidFd(fd, _) => fd.fileno(),
+            ExitSentinel::Pipe(pipe) => pipe.fileno(),
+        }
+    }
+}
+
+/// Spawns `command` (its stdout becomes the sentinel pipe) and returns it with its
+/// [`ExitSentinel`]: a pidfd on Linux when `pidfd_open` works, the pipe otherwise.
+pub fn spawn_with_sentinel(command: &mut Command) -> io::Result<(Child, ExitSentinel)> {
+    let mut child = command.stdout(Stdio::piped()).spawn()?;
+    let pipe = child.stdout.take().expect("stdout was piped");
+    #[cfg(target_os = "linux")]
+    if let Some(pidfd) = pidfd_open(child.id()) {
+        return Ok((child, ExitSentinel::PidFd(pidfd, pipe)));
+    }
+    Ok((child, ExitSentinel::Pipe(pipe)))
+}
+
+/// pidfd_open(2) for `pid` (a child not yet waited for, so the pid cannot be reused), or
+/// `None` when the kernel (or an emulator) does not have it.
+#[cfg(target_os = "linux")]
+fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    // SAFETY: pidfd_open takes a pid and a flags word and returns a new fd or -1; no memory
+    // is passed.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = RawFd::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+    // SAFETY: `fd` was just returned by pidfd_open: open, and owned by nobody else.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
 
 /// `_WaitSelector`: `PollSelector` if the platform has it, else `SelectSelector`.
 #[cfg(unix)]
@@ -66,22 +115,32 @@ fn main() -> io::Result<()> {
     let udp = UdpSocket::bind("127.0.0.1:0")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (server, _) = listener.accept()?;
-    let objects: [&dyn FileObj; 3] = [&listener, &udp, &server];
+    let (mut child, exit) = spawn_with_sentinel(Command::new("sleep").arg("0.2"))?;
+    let objects: [&dyn FileObj; 4] = [&listener, &udp, &server, &exit];
     let start = Instant::now();
     let ready = wait(&objects, Some(Duration::from_millis(100)))?;
     println!("nothing ready: {} after {:?}", ready.len(), start.elapsed());
     client.write_all(b"x")?;
     UdpSocket::bind("127.0.0.1:0")?.send_to(b"y", udp.local_addr()?)?;
-    let ready = wait(&objects, None)?;
-    for obj in &ready {
-        let name = if std::ptr::addr_eq(*obj, &udp) {
-            "the UDP socket"
-        } else if std::ptr::addr_eq(*obj, &server) {
-            "the accepted stream"
-        } else {
-            "the listener"
-        };
-        println!("ready: {name}");
+    // Until the child has exited, consuming what each wait returns.
+    let mut exited = false;
+    while !exited {
+        for obj in wait(&objects, None)? {
+            if std::ptr::addr_eq(obj, &udp) {
+                println!("ready: the UDP socket");
+                udp.recv(&mut [0; 8])?;
+            } else if std::ptr::addr_eq(obj, &server) {
+                println!("ready: the accepted stream");
+                std::io::Read::read(&mut &server, &mut [0; 8])?;
+            } else if std::ptr::addr_eq(obj, &exit) {
+                println!("ready: the child's exit");
+                exited = true;
+            } else {
+                println!("ready: the listener");
+                listener.accept()?;
+            }
+        }
     }
+    println!("child: {}", child.wait()?);
     Ok(())
 }

@@ -26,4 +26,27 @@ fn main() {
     std::fs::copy(&macros, &out).expect("copy ioselectors-sys's cfg_aliases.rs");
     println!("cargo::rerun-if-changed={}", macros.display());
     println!("cargo::rerun-if-changed=build.rs");
+
+    // `std::io::PipeReader`/`PipeWriter` are std since Rust 1.87, above the MSRV (1.82): their
+    // `FileObj` impls are compiled when the compiler building this crate has them.
+    println!("cargo::rustc-check-cfg=cfg(ioselectors_std_pipe)");
+    println!("cargo::rerun-if-env-changed=RUSTC");
+    if rustc_minor().is_some_and(|minor| minor >= 87) {
+        println!("cargo::rustc-cfg=ioselectors_std_pipe");
+    }
+}
+
+/// The minor version of the compiler cargo builds this crate with (`rustc 1.87.0 (...)` → 87).
+fn rustc_minor() -> Option<u32> {
+    let rustc = env::var_os("RUSTC")?;
+    let out = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let version = String::from_utf8(out.stdout).ok()?;
+    let mut parts = version.split_whitespace().nth(1)?.split('.');
+    if parts.next()? != "1" {
+        return None;
+    }
+    parts.next()?.parse().ok()
 }

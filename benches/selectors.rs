@@ -13,6 +13,11 @@
 //!   read and write sets copied from the registered ones), a scan of its output, and a key
 //!   lookup in a `Vec` indexed by fd.
 //! * `idle/<backend>`: the same with N idle keys and one ready.
+//! * `owned/<backend>`: the owned-object path, `select_into` on a reused `ReadySet` then
+//!   `get_key_mut` per ready key (reading its data), against what one writes without it:
+//!   `select_ready`, the ready `(fd, events)` collected into a reused `Vec` (the selector stays
+//!   borrowed while its iterator lives), then `get_key_mut` per entry. Not a syscall floor: the
+//!   "floor" here is the existing API, so the ratio is the owned path's cost over it.
 //! * `echo/epoll`: the echo example's loop over 64 loopback TCP connections, one round trip
 //!   per connection per iteration: ours (`DefaultSelector`, `Rc<TcpStream>` keys, a callback
 //!   as data, owned `select`) against a hand-written `epoll_wait` loop with the same I/O.
@@ -33,8 +38,8 @@ use std::time::Duration;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use ioselectors::{
-    BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, SelectSelector,
-    EVENT_READ, EVENT_WRITE,
+    BaseSelector, DefaultSelector, EpollSelector, Events, PollSelector, RawFd, ReadySet,
+    SelectSelector, EVENT_READ, EVENT_WRITE,
 };
 use ioselectors_sys::{self as sys, c_int, epoll_event, fd_mask, pollfd, NFDBITS};
 
@@ -524,6 +529,96 @@ fn ready_into<S: BaseSelector<RawFd, usize>>(sel: &mut S, out: &mut Vec<(usize, 
     }
     black_box(&*out);
     out.len()
+}
+
+/// The owned path: `select_into(0)` into `ready` (reused), then `get_key_mut` per ready key,
+/// pushing its `(data, events)` into `out` (reused); the ready count.
+fn owned_into<S: BaseSelector<RawFd, usize>>(
+    sel: &mut S,
+    ready: &mut ReadySet,
+    out: &mut Vec<(usize, u32)>,
+) -> usize {
+    out.clear();
+    sel.select_into(ZERO, ready).expect("select_into");
+    for (token, events) in &*ready {
+        let key = sel.get_key_mut(&token).expect("registered");
+        out.push((*key.data, events.bits()));
+    }
+    black_box(&*out);
+    out.len()
+}
+
+/// The same without `select_into`: `select_ready(0)`, its `(fd, events)` collected into `fds`
+/// (reused), then `get_key_mut` per entry; the ready count.
+fn ready_then_lookup<S: BaseSelector<RawFd, usize>>(
+    sel: &mut S,
+    fds: &mut Vec<(RawFd, Events)>,
+    out: &mut Vec<(usize, u32)>,
+) -> usize {
+    fds.clear();
+    fds.extend(
+        sel.select_ready(ZERO)
+            .expect("select_ready")
+            .map(|(key, events)| (key.fd, events)),
+    );
+    out.clear();
+    for &(fd, events) in &*fds {
+        let key = sel.get_key_mut(&fd).expect("registered");
+        out.push((*key.data, events.bits()));
+    }
+    black_box(&*out);
+    out.len()
+}
+
+/// The (N, K) cases of the owned group.
+const OWNED_CASES: [(usize, usize); 4] = [(16, 1), (16, 16), (1_024, 16), (1_024, 1_024)];
+
+/// `owned/<backend>` on `ends` (K ready): ours = `owned_into`, floor = `ready_then_lookup`.
+fn owned_case<S: BaseSelector<RawFd, usize>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    label: &str,
+    ends: &Ends,
+    k: usize,
+    mut sel: S,
+) {
+    for (i, fd) in ends.fds().enumerate() {
+        sel.register(fd, EVENT_READ, i).expect("register");
+    }
+    let (mut ready, mut fds, mut out) = (ReadySet::new(), Vec::new(), Vec::new());
+    assert_eq!(
+        owned_into(&mut sel, &mut ready, &mut out),
+        k,
+        "ours, {label}"
+    );
+    assert_eq!(
+        ready_then_lookup(&mut sel, &mut fds, &mut out),
+        k,
+        "floor, {label}"
+    );
+    g.bench_function(BenchmarkId::new("ours", label), |b| {
+        b.iter(|| owned_into(&mut sel, &mut ready, &mut out))
+    });
+    g.bench_function(BenchmarkId::new("floor", label), |b| {
+        b.iter(|| ready_then_lookup(&mut sel, &mut fds, &mut out))
+    });
+}
+
+fn owned(c: &mut Criterion) {
+    for (n, k) in OWNED_CASES {
+        let ends = Ends::new(n);
+        ends.make_ready(k);
+        let label = format!("N={n} K={k}");
+        let mut g = group(c, "owned/epoll");
+        let sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+        owned_case(&mut g, &label, &ends, k, sel);
+        g.finish();
+        let mut g = group(c, "owned/poll");
+        owned_case(&mut g, &label, &ends, k, PollSelector::new());
+        g.finish();
+        let mut g = group(c, "owned/select");
+        owned_case(&mut g, &label, &ends, k, SelectSelector::new());
+        g.finish();
+    }
 }
 
 /// Benchmarks ours (owned and borrowed) and a floor on `ends` with `k` ready.
@@ -1024,6 +1119,34 @@ mod paired {
         ready_case(&format!("{kind}/select"), case, &ends, sel, || floor.wait());
     }
 
+    fn owned_case<S: BaseSelector<RawFd, usize>>(group: &str, case: &str, ends: &Ends, mut sel: S) {
+        for (i, fd) in ends.fds().enumerate() {
+            sel.register(fd, EVENT_READ, i).expect("register");
+        }
+        let (mut ready, mut fds, mut out) = (ReadySet::new(), Vec::new(), Vec::new());
+        measure(group, case, &["ours", "floor"], &mut |v| match v {
+            0 => {
+                owned_into(&mut sel, &mut ready, &mut out);
+            }
+            _ => {
+                ready_then_lookup(&mut sel, &mut fds, &mut out);
+            }
+        });
+    }
+
+    /// `owned/<backend>`: `IOSELECTORS_PAIRED=owned`.
+    fn owned_all() {
+        for (n, k) in OWNED_CASES {
+            let ends = Ends::new(n);
+            ends.make_ready(k);
+            let case = format!("N={n} K={k}");
+            let sel = EpollSelector::<RawFd, usize>::new().expect("epoll");
+            owned_case("owned/epoll", &case, &ends, sel);
+            owned_case("owned/poll", &case, &ends, PollSelector::new());
+            owned_case("owned/select", &case, &ends, SelectSelector::new());
+        }
+    }
+
     /// `wake/epoll` alone: `IOSELECTORS_PAIRED=wake`.
     pub fn wake() {
         let (ours, floor) = (Sleeper::ours(), Sleeper::floor());
@@ -1040,7 +1163,7 @@ mod paired {
         );
     }
 
-    /// Every group, or the one named (`churn`, `ready`, `idle`, `wake`, `echo`).
+    /// Every group, or the one named (`churn`, `ready`, `idle`, `owned`, `wake`, `echo`).
     pub fn run(only: Option<&str>) {
         raise_nofile();
         println!(
@@ -1088,6 +1211,9 @@ mod paired {
         {
             ready_all("idle", n + 1, 1, &format!("N={n}+1"));
         }
+        if want("owned") {
+            owned_all();
+        }
         if want("wake") {
             wake();
         }
@@ -1112,7 +1238,7 @@ fn setup(c: &mut Criterion) {
     black_box(c);
 }
 
-criterion_group!(benches, setup, churn, ready, idle, echo, wake);
+criterion_group!(benches, setup, churn, ready, idle, owned, echo, wake);
 
 // ---------------------------------------------------------------------------------------------
 // Instruction counts: `IOSELECTORS_CALLGRIND=BACKEND:VARIANT:N:K:ITERS` runs ITERS `select(0)`
@@ -1237,7 +1363,7 @@ fn main() {
         return callgrind(&spec);
     }
     match std::env::var("IOSELECTORS_PAIRED").as_deref() {
-        Ok(group @ ("churn" | "ready" | "idle" | "wake" | "echo")) => {
+        Ok(group @ ("churn" | "ready" | "idle" | "owned" | "wake" | "echo")) => {
             return paired::run(Some(group))
         }
         Ok(_) => return paired::run(None),

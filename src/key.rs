@@ -25,8 +25,12 @@ pub struct SelectorKey<F, D> {
 
 /// A file object: anything with a file descriptor. Python accepts "an int fd or an object with a
 /// `fileno()` method"; here that is [`RawFd`] itself and (with `std`) the std types that own or
-/// borrow an fd listed below (`File`, the sockets, `OwnedFd`, `BorrowedFd`, ...), plus references
-/// and `Box`/`Rc`/`Arc` of any of them. A type from another crate registers through `Fd` (with
+/// borrow an fd listed below (`File`, the sockets, `UnixDatagram`, `OwnedFd`, `BorrowedFd`, the
+/// child process's `ChildStdin`/`ChildStdout`/`ChildStderr`, and `std::io::PipeReader`/`PipeWriter`
+/// when the compiler has them, Rust ≥ 1.87), plus references and `Box`/`Rc`/`Arc` of any of
+/// them. Register them by reference (the object stays yours) or by value (the selector owns it;
+/// reach it with [`get_key_mut`](crate::BaseSelector::get_key_mut), get it back from
+/// `unregister`): see the README's "Owning or borrowing file objects". A type from another crate registers through `Fd` (with
 /// `std`): `Fd(&x)` for any `x: AsFd`. A selector that owns a kernel object (epoll, kqueue,
 /// /dev/poll, or a `DefaultSelector` on one) is a file object too, so selectors nest.
 ///
@@ -142,6 +146,16 @@ impl_fileobj_as_raw_fd!(
     std::process::ChildStderr,
 );
 
+/// std's anonymous pipes (`std::io::pipe()`, Rust 1.87), compiled when the compiler has them:
+/// build.rs's probe sets `ioselectors_std_pipe` on rustc ≥ 1.87 (the MSRV is 1.82), and the
+/// `clippy::msrv` attribute tells clippy's `incompatible_msrv` lint that this module needs 1.87.
+#[cfg(all(unix, feature = "std", ioselectors_std_pipe))]
+#[clippy::msrv = "1.87"]
+mod std_pipe {
+    use super::{FileObj, RawFd};
+    impl_fileobj_as_raw_fd!(std::io::PipeReader, std::io::PipeWriter);
+}
+
 /// std's socket types on Windows, through `AsRawSocket`. A `RawSocket` (`u64`) that does not
 /// fit a `SOCKET` (only possible on 32-bit Windows, where handles are 32-bit) becomes
 /// `INVALID_SOCKET`, which registration rejects.
@@ -174,8 +188,13 @@ impl_fileobj_as_raw_socket!(
 ///
 /// A blanket `impl<T: AsFd> FileObj for T` is not possible next to the impls for [`RawFd`],
 /// `&T`, `Box<T>`, `Rc<T>` and `Arc<T>` (coherence), hence the wrapper. It derefs to the wrapped
-/// value, and the value is its public field, so a key's `fileobj.0` gives it back. A type that
-/// has only `AsRawFd` registers its number instead: `sel.register(x.as_raw_fd(), ...)`.
+/// value, and the value is its public field, so a key's `fileobj.0` gives it back. It wraps an
+/// owned value as well as a reference: `Fd(socket)` registered by value is owned by the selector
+/// (reach it with [`get_key_mut`](crate::BaseSelector::get_key_mut); `Fd` forwards `Read` and
+/// `Write`). Any std type with `AsFd` that has no `FileObj` impl of its own works this way too,
+/// e.g. `Fd(std::io::PipeReader)` on a crate built without the 1.87 probe's impls. A type that
+/// has only `AsRawFd` registers its number instead: `sel.register(x.as_raw_fd(), ...)`, and
+/// must then outlive its registration.
 ///
 /// ```
 /// # #[cfg(unix)] {
@@ -217,6 +236,25 @@ impl<T> core::ops::Deref for Fd<T> {
 impl<T> core::ops::DerefMut for Fd<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
+    }
+}
+
+/// `Fd(stream)` reads like the stream.
+#[cfg(feature = "std")]
+impl<T: std::io::Read> std::io::Read for Fd<T> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+/// `Fd(stream)` writes like the stream.
+#[cfg(feature = "std")]
+impl<T: std::io::Write> std::io::Write for Fd<T> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

@@ -182,7 +182,9 @@ pub use key::{FileObj, SelectorKey};
 pub use poll::{PollBackend, PollSelector};
 pub use registry::{Keys, SelectorMap};
 pub use select::{SelectBackend, SelectSelector};
-pub use selector::{BaseSelector, GenericSelector, Ready, Rejected};
+pub use selector::{
+    BaseSelector, GenericSelector, KeyMut, Ready, ReadySet, ReadySetIter, Rejected, Token,
+};
 pub use waker::Waker;
 
 // Every selector type is `Send + Sync` whenever its file objects and data are, on every target

@@ -15,7 +15,9 @@ use crate::{syscall, timeout, Events, RawFd, Result};
 /// Python's `selectors.PollSelector`, over `poll(2)`. Available on every unix.
 ///
 /// The `pollfd` array is kept incrementally (O(1) register, modify and unregister through an
-/// fd-indexed position table) and handed to the kernel as is. Returned bits map to events as
+/// fd-indexed position table) and handed to the kernel as is. It stays in registration order
+/// (an unregistered entry leaves a hole that the next wait closes, in one pass), so results come
+/// in registration order, as in CPython (whose `poll` object keeps its fds in a dict). Returned bits map to events as
 /// in CPython: `POLLHUP`, `POLLERR` and `POLLNVAL` report whatever the key asked for.
 ///
 /// `register` checks that the fd is open (`fcntl(F_GETFD)`, `EBADF` otherwise), as the other
@@ -48,6 +50,10 @@ impl<F, D> Default for GenericSelector<PollBackend, F, D> {
 const IN: u32 = POLLIN as u32;
 const OUT: u32 = POLLOUT as u32;
 
+/// The fd of an unregistered entry until the next wait removes it: poll(2) ignores negative fds
+/// (its `revents` comes back 0).
+const HOLE: RawFd = -1;
+
 /// Slots per page of the position table: 512 × 8 bytes (an `Option<u32>`) = a 4 KiB page.
 const POSITION_PAGE: usize = 512;
 
@@ -61,6 +67,8 @@ pub struct PollBackend {
     /// An entry was removed since the last wait, which then frees the position table's emptied
     /// pages and checks whether to shrink `fds`.
     removed: bool,
+    /// Entries of `fds` that are holes (unregistered, [`HOLE`]), closed by `close_holes`.
+    holes: usize,
     /// The waker's fd, appended to `fds` for each `poll()` call and taken off after it.
     waker: Option<Arc<Shared>>,
 }
@@ -73,6 +81,7 @@ impl PollBackend {
             fds: Vec::new(),
             position: Table::new(),
             removed: false,
+            holes: 0,
             waker: None,
         }
     }
@@ -89,11 +98,27 @@ impl PollBackend {
     #[inline(never)]
     fn shrink_fds(&mut self) {
         self.removed = false;
+        self.close_holes();
         self.position.trim();
         let len = self.fds.len();
         if len <= self.fds.capacity() / 4 {
             self.fds
                 .shrink_to((len * 2).max(len + usize::from(self.waker.is_some())));
+        }
+    }
+
+    /// Closes the holes left by `remove`, keeping the order, and renumbers the positions: one
+    /// pass over `fds`.
+    fn close_holes(&mut self) {
+        if self.holes == 0 {
+            return;
+        }
+        self.holes = 0;
+        self.fds.retain(|p| p.fd != HOLE);
+        for (i, p) in self.fds.iter().enumerate() {
+            if let Some(at) = self.position.get_mut(p.fd as usize) {
+                *at = i as u32;
+            }
         }
     }
 
@@ -150,14 +175,23 @@ impl Interface for PollBackend {
         else {
             return Ok(());
         };
-        // The next wait trims the position table and, maybe, the `pollfd` array.
+        // The entry becomes a hole (a negative fd, which poll(2) skips and never reports) rather
+        // than being swapped with the last: the order of the others, registration order, is
+        // CPython's. The last entry is simply popped. The next wait closes the holes (one pass),
+        // frees the position table's emptied pages and, maybe, shrinks the `pollfd` array; so
+        // does a `remove` that leaves more holes than entries, so that registering and
+        // unregistering without ever waiting cannot grow the array (amortized O(1)).
         self.removed = true;
         let i = i as usize;
         if self.fds.get(i).is_some_and(|p| p.fd == fd) {
-            self.fds.swap_remove(i);
-            if let Some(moved) = self.fds.get(i) {
-                if let Some(at) = self.position.get_mut(moved.fd as usize) {
-                    *at = i as u32;
+            if i + 1 == self.fds.len() {
+                self.fds.pop();
+            } else {
+                self.fds[i].fd = HOLE;
+                self.fds[i].events = 0;
+                self.holes += 1;
+                if self.holes * 2 > self.fds.len() {
+                    self.close_holes();
                 }
             }
         }
@@ -238,7 +272,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn position_table_survives_swap_remove() {
+    fn position_table_survives_remove() {
         let mut b = PollBackend::new();
         // fds 0..=2 are open in any test process (stdin/stdout/stderr may be closed under some
         // harnesses, so insert directly).
@@ -246,7 +280,9 @@ mod tests {
             b.push(fd, fd as usize, POLLIN).unwrap();
         }
         b.remove(2, Events::READ).unwrap();
-        assert_eq!(b.fds.len(), 2);
+        assert_eq!(b.fds.len(), 3, "a hole until the next wait");
+        b.shrink_fds();
+        assert_eq!(b.fds.iter().map(|p| p.fd).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(b.entry(1).map(|p| p.fd), Some(1));
         assert_eq!(b.entry(0).map(|p| p.fd), Some(0));
         assert!(b.entry(2).is_none());
@@ -254,13 +290,42 @@ mod tests {
         assert_eq!(b.entry(1).map(|p| p.events), Some(POLLOUT));
         b.remove(1, Events::WRITE).unwrap();
         b.remove(0, Events::READ).unwrap();
-        assert!(b.fds.is_empty() && b.removed);
+        assert!(b.fds.is_empty() && b.removed, "the last entries are popped");
         assert!(
             b.position.heap_bytes() > 0,
             "the emptied page waits for the next wait"
         );
         b.shrink_fds();
+        assert!(b.fds.is_empty());
         assert!(b.position.heap_bytes() == 0 && !b.removed);
+    }
+
+    /// Registering and unregistering without ever waiting: the holes are closed as they
+    /// outnumber the entries, so the array stays bounded, in registration order.
+    #[test]
+    fn holes_without_waits_stay_bounded() {
+        let mut b = PollBackend::new();
+        for round in 0..100 {
+            for fd in 0..3 {
+                b.push(fd, fd as usize, POLLIN).unwrap();
+            }
+            // Unregister the first two (holes), keep the last, then drop it too.
+            b.remove(0, Events::READ).unwrap();
+            b.remove(1, Events::READ).unwrap();
+            assert!(b.fds.len() <= 3, "round {round}: {} entries", b.fds.len());
+            assert_eq!(b.entry(2).map(|p| p.fd), Some(2));
+            b.remove(2, Events::READ).unwrap();
+        }
+        assert!(b.fds.len() <= 2, "{} entries left", b.fds.len());
+        // Order kept across a hole: 5, 6, 7 registered, 6 unregistered.
+        let mut b = PollBackend::new();
+        for fd in [7, 5, 6] {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(5, Events::READ).unwrap();
+        b.shrink_fds();
+        assert_eq!(b.fds.iter().map(|p| p.fd).collect::<Vec<_>>(), [7, 6]);
+        assert_eq!(b.entry(6).map(|p| p.fd), Some(6));
     }
 
     /// The figures of the key map's module docs (src/registry.rs).

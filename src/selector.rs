@@ -75,6 +75,13 @@ pub trait BaseSelector<F: FileObj, D> {
     /// the data come back in the [`Rejected`] error, so a `TcpStream` registered by value is
     /// not dropped (closed) by a refused registration.
     ///
+    /// A file object registered by value belongs to the selector from then on: walk the ready
+    /// keys with [`select_into`](BaseSelector::select_into) (no `Clone` bound, unlike
+    /// [`select`](BaseSelector::select)), use the object in place through
+    /// [`get_key_mut`](BaseSelector::get_key_mut), and take it back with
+    /// [`unregister`](BaseSelector::unregister). See the README's "Owning or borrowing file
+    /// objects".
+    ///
     /// ```
     /// # #[cfg(all(unix, feature = "std"))] {
     /// use std::io::Write;
@@ -170,6 +177,81 @@ pub trait BaseSelector<F: FileObj, D> {
     /// As [`select`](BaseSelector::select).
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>>;
 
+    /// [`select`](BaseSelector::select) into a reusable [`ReadySet`], for owned file objects:
+    /// the set holds a [`Token`] (which names the key) and the ready events per ready key, and
+    /// borrows nothing from the selector, so the loop over it may read and write the registered
+    /// objects ([`get_key_mut`](BaseSelector::get_key_mut)), change their data, and register,
+    /// modify and unregister keys, with no `Clone` bound on `F` or `D`.
+    ///
+    /// The set is cleared first. Allocation-free in the steady state, like
+    /// [`select_ready`](BaseSelector::select_ready) (on the selectors of this crate the set and
+    /// the selector's buffer trade places: no copy). A key unregistered by the loop before its
+    /// turn is answered [`Error::NotRegistered`] by `get_key_mut`: skip it, as Python code
+    /// checks `key.fileobj in self._fd_to_key` (a new key registered meanwhile on the same fd
+    /// number, possible only once the old fd was closed, is what the token then reaches).
+    ///
+    /// ```
+    /// # #[cfg(all(unix, feature = "std"))] {
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use ioselectors::{BaseSelector, DefaultSelector, ReadySet, EVENT_READ};
+    ///
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// let mut sel: DefaultSelector<UnixStream, Vec<u8>> = DefaultSelector::new()?;
+    /// sel.register(b, EVENT_READ, Vec::new())?; // owned: no Clone, no raw fd
+    /// a.write_all(b"hi")?;
+    /// drop(a);
+    /// let mut ready = ReadySet::new();
+    /// while !sel.is_empty() {
+    ///     sel.select_into(Some(Duration::from_secs(5)), &mut ready)?;
+    ///     for (token, _events) in &ready {
+    ///         let key = sel.get_key_mut(&token)?;
+    ///         let mut buf = [0; 64];
+    ///         let n = key.fileobj.read(&mut buf)?; // the registered object, read in place
+    ///         key.data.extend_from_slice(&buf[..n]);
+    ///         if n == 0 {
+    ///             let key = sel.unregister(&token)?; // hands the object and data back
+    ///             assert_eq!(key.data, b"hi");
+    ///         }
+    ///     }
+    /// }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`select`](BaseSelector::select); the set is then empty.
+    fn select_into(&mut self, timeout: Option<Duration>, ready: &mut ReadySet) -> Result<()> {
+        ready.entries.clear();
+        let found = self.select_ready(timeout)?;
+        ready
+            .entries
+            .extend(found.map(|(key, events)| (key.fd, events)));
+        Ok(())
+    }
+
+    /// [`select_into`](BaseSelector::select_into) with a deadline instead of a timeout: Python's
+    /// `timeout = endtime - time()` loops (`subprocess`'s `_remaining_time`,
+    /// `multiprocessing.connection.wait`) without a negative [`Duration`]. A deadline already
+    /// past polls once (as Python's `select` does with a negative timeout); `None` blocks. The
+    /// time left is measured once, on entry, then the EINTR and rounding rules are those of
+    /// `select`. With `std` only (`Instant` is std's clock); without it, pass the time left to
+    /// `select_into`.
+    ///
+    /// # Errors
+    /// As [`select`](BaseSelector::select).
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    fn select_until(
+        &mut self,
+        deadline: Option<std::time::Instant>,
+        ready: &mut ReadySet,
+    ) -> Result<()> {
+        let timeout = deadline.map(|end| end.saturating_duration_since(std::time::Instant::now()));
+        self.select_into(timeout, ready)
+    }
+
     /// Python's `close()`: release the kernel object and forget every key. Idempotent;
     /// dropping the selector does the same.
     fn close(&mut self);
@@ -183,7 +265,162 @@ pub trait BaseSelector<F: FileObj, D> {
 
     /// Python's `get_map()`: a read-only view of the registrations, `None` once closed.
     fn get_map(&self) -> Option<SelectorMap<'_, F, D>>;
+
+    /// Mutable access to the registered object and its data: the key `fileobj` (or a
+    /// [`Token`] from a [`ReadySet`]) is registered with, as a [`KeyMut`]. Read from and write
+    /// to the object you registered by value, change the data in place.
+    ///
+    /// The key's fd and events stay read-only (change the events with
+    /// [`modify`](BaseSelector::modify)). Do not replace the object with one that has another
+    /// fd: the registration stays under the old fd (unregister it first).
+    ///
+    /// # Errors
+    /// As [`get_key`](BaseSelector::get_key).
+    fn get_key_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<KeyMut<'_, F, D>>;
+
+    /// The registered object itself, mutably: `get_key_mut(fileobj)?.fileobj`.
+    ///
+    /// # Errors
+    /// As [`get_key`](BaseSelector::get_key).
+    fn fileobj_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<&mut F>;
+
+    /// The attached data, mutably: `get_key_mut(fileobj)?.data`.
+    ///
+    /// # Errors
+    /// As [`get_key`](BaseSelector::get_key).
+    fn data_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<&mut D>;
+
+    /// The number of registered file objects (`len(selector.get_map())`); 0 once closed.
+    #[inline]
+    fn len(&self) -> usize {
+        self.get_map().map_or(0, |map| map.len())
+    }
+
+    /// Whether nothing is registered: Python's `while selector.get_map():` loops as
+    /// `while !sel.is_empty()`. True once closed.
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A [`Waker`] for this selector, reachable from code generic over `BaseSelector`: see
+    /// [`GenericSelector::waker`].
+    ///
+    /// # Errors
+    /// As [`GenericSelector::waker`].
+    fn waker(&mut self) -> Result<Waker>;
 }
+
+/// A registered key, mutably: what [`get_key_mut`](BaseSelector::get_key_mut) returns.
+#[derive(Debug)]
+pub struct KeyMut<'a, F, D> {
+    /// The registered file object.
+    pub fileobj: &'a mut F,
+    /// The attached data.
+    pub data: &'a mut D,
+    /// The fd it is registered under.
+    pub fd: RawFd,
+    /// The events it waits for.
+    pub events: Events,
+}
+
+impl<F, D> KeyMut<'_, F, D> {
+    /// The [`Token`] naming this key.
+    pub fn token(&self) -> Token {
+        Token(self.fd)
+    }
+}
+
+impl<F, D> SelectorKey<F, D> {
+    /// The [`Token`] naming this key: keep it (`sel.register(obj, ...)?.token()`) to reach an
+    /// object registered by value later, e.g. to `unregister` it and take it back.
+    pub fn token(&self) -> Token {
+        Token(self.fd)
+    }
+}
+
+/// Names one ready key of a [`ReadySet`]: pass it (by reference, it is a [`FileObj`]) to
+/// [`get_key_mut`](BaseSelector::get_key_mut), `get_key`, `modify` or `unregister`. It is
+/// the registered fd, as a key is in Python's `_fd_to_key`; [`fd`](Token::fd) gives the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Token(RawFd);
+
+impl Token {
+    /// The fd of the key it names.
+    pub fn fd(self) -> RawFd {
+        self.0
+    }
+}
+
+impl FileObj for Token {
+    #[inline]
+    fn fileno(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// The result buffer of [`select_into`](BaseSelector::select_into): `(Token, Events)` per
+/// ready key, in the backend's result order (see the README's "Result order"). Reuse one set
+/// across calls: it keeps its capacity.
+#[derive(Clone, Debug, Default)]
+pub struct ReadySet {
+    entries: Vec<(RawFd, Events)>,
+}
+
+impl ReadySet {
+    /// An empty set; allocates nothing until the first `select_into` fills it.
+    pub const fn new() -> ReadySet {
+        ReadySet {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The number of ready keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no key was ready (a timeout, or a wake).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The ready keys, as `(token, ready events)`.
+    pub fn iter(&self) -> ReadySetIter<'_> {
+        ReadySetIter {
+            entries: self.entries.iter(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ReadySet {
+    type Item = (Token, Events);
+    type IntoIter = ReadySetIter<'a>;
+    fn into_iter(self) -> ReadySetIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over a [`ReadySet`].
+#[derive(Clone, Debug)]
+pub struct ReadySetIter<'a> {
+    entries: core::slice::Iter<'a, (RawFd, Events)>,
+}
+
+impl Iterator for ReadySetIter<'_> {
+    type Item = (Token, Events);
+
+    #[inline]
+    fn next(&mut self) -> Option<(Token, Events)> {
+        self.entries.next().map(|&(fd, events)| (Token(fd), events))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.entries.size_hint()
+    }
+}
+
+impl ExactSizeIterator for ReadySetIter<'_> {}
 
 mod sealed {
     pub trait Sealed {}
@@ -331,6 +568,64 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         Ok((fd, events))
     }
 
+    /// `select`'s wait: fills `self.ready` with the ready keys' `(fd, masked events)`, with
+    /// PEP 475's EINTR retries against the deadline.
+    fn wait_ready(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.check_not_closed()?;
+        // Pages of the key map emptied by unregistrations since the last wait are freed here.
+        self.keys.trim();
+        let deadline = Deadline::new(timeout);
+        // The first wait gets the whole timeout: `deadline.remaining()` is already a little
+        // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
+        let mut remaining = timeout;
+        let keys = &self.keys;
+        loop {
+            self.ready.clear();
+            let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
+            // Python drops events for fds it no longer knows and masks with the key's events;
+            // we also drop entries whose mask comes out empty. A wait whose entries all go is
+            // "nothing yet": the timeout still holds, unless the waker was drained (its
+            // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
+            // Backends whose own tables mirror the key map filter and mask in `wait`, in the
+            // pass that reads the kernel's output, and put `WOKEN` last.
+            let mut woken = false;
+            if self.backend.filters() {
+                woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
+                if woken {
+                    self.ready.pop();
+                }
+                debug_assert!(self.ready.iter().all(|&(fd, events)| keys
+                    .get(fd)
+                    .is_some_and(|key| !events.is_empty() && events & key.events == events)));
+            } else {
+                self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+                    Some(key) => {
+                        *events &= key.events;
+                        !events.is_empty()
+                    }
+                    None => {
+                        woken |= *fd == WOKEN;
+                        false
+                    }
+                });
+            }
+            match res {
+                Ok(()) if woken || !self.ready.is_empty() => break,
+                // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
+                Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
+                Err(err) => return Err(err),
+            }
+            if remaining == Some(Duration::ZERO) {
+                break;
+            }
+            remaining = deadline.remaining();
+            if remaining == Some(Duration::ZERO) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative (on
     /// Windows: not `INVALID_SOCKET`).
     fn fd_of<G: FileObj + ?Sized>(fileobj: &G) -> Result<RawFd> {
@@ -462,62 +757,53 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     }
 
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
-        self.check_not_closed()?;
-        // Pages of the key map emptied by unregistrations since the last wait are freed here.
-        self.keys.trim();
-        let deadline = Deadline::new(timeout);
-        // The first wait gets the whole timeout: `deadline.remaining()` is already a little
-        // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
-        let mut remaining = timeout;
-        let keys = &self.keys;
-        loop {
-            self.ready.clear();
-            let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
-            // Python drops events for fds it no longer knows and masks with the key's events;
-            // we also drop entries whose mask comes out empty. A wait whose entries all go is
-            // "nothing yet": the timeout still holds, unless the waker was drained (its
-            // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
-            // Backends whose own tables mirror the key map filter and mask in `wait`, in the
-            // pass that reads the kernel's output, and put `WOKEN` last.
-            let mut woken = false;
-            if self.backend.filters() {
-                woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
-                if woken {
-                    self.ready.pop();
-                }
-                debug_assert!(self.ready.iter().all(|&(fd, events)| keys
-                    .get(fd)
-                    .is_some_and(|key| !events.is_empty() && events & key.events == events)));
-            } else {
-                self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
-                    Some(key) => {
-                        *events &= key.events;
-                        !events.is_empty()
-                    }
-                    None => {
-                        woken |= *fd == WOKEN;
-                        false
-                    }
-                });
-            }
-            match res {
-                Ok(()) if woken || !self.ready.is_empty() => break,
-                // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
-                Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
-                Err(err) => return Err(err),
-            }
-            if remaining == Some(Duration::ZERO) {
-                break;
-            }
-            remaining = deadline.remaining();
-            if remaining == Some(Duration::ZERO) {
-                break;
-            }
-        }
+        self.wait_ready(timeout)?;
         Ok(Ready {
-            keys,
+            keys: &self.keys,
             ready: self.ready.iter(),
         })
+    }
+
+    fn select_into(&mut self, timeout: Option<Duration>, ready: &mut ReadySet) -> Result<()> {
+        ready.entries.clear();
+        self.wait_ready(timeout)?;
+        // The two buffers trade places: the results go out without a copy, and the set's old
+        // buffer (cleared by the next wait) is the next wait's.
+        core::mem::swap(&mut self.ready, &mut ready.entries);
+        Ok(())
+    }
+
+    fn get_key_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<KeyMut<'_, F, D>> {
+        self.check_not_closed()?;
+        let fd = Self::fd_of(fileobj)?;
+        let key = self.keys.get_mut(fd).ok_or(Error::NotRegistered(fd))?;
+        Ok(KeyMut {
+            fileobj: &mut key.fileobj,
+            data: &mut key.data,
+            fd: key.fd,
+            events: key.events,
+        })
+    }
+
+    fn fileobj_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<&mut F> {
+        Ok(self.get_key_mut(fileobj)?.fileobj)
+    }
+
+    fn data_mut<G: FileObj + ?Sized>(&mut self, fileobj: &G) -> Result<&mut D> {
+        Ok(self.get_key_mut(fileobj)?.data)
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        if self.closed {
+            0
+        } else {
+            self.keys.len()
+        }
+    }
+
+    fn waker(&mut self) -> Result<Waker> {
+        GenericSelector::waker(self)
     }
 
     fn close(&mut self) {

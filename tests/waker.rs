@@ -63,32 +63,10 @@ macro_rules! backend_tests {
     )*};
 }
 
-/// What the checks need from a selector type: `BaseSelector` plus the inherent `waker()`.
-trait Sel: BaseSelector<RawFd, &'static str> + Send + 'static {
-    fn waker(&mut self) -> ioselectors::Result<Waker>;
-}
+/// What the checks need from a selector type: `BaseSelector` (which has `waker()`), sendable.
+trait Sel: BaseSelector<RawFd, &'static str> + Send + 'static {}
 
-macro_rules! impl_sel {
-    ($($t:ty),*) => {$(
-        impl Sel for $t {
-            fn waker(&mut self) -> ioselectors::Result<Waker> {
-                <$t>::waker(self)
-            }
-        }
-    )*};
-}
-
-impl_sel!(
-    ioselectors::SelectSelector<RawFd, &'static str>,
-    ioselectors::PollSelector<RawFd, &'static str>,
-    ioselectors::DefaultSelector<RawFd, &'static str>
-);
-#[cfg(ioselectors_epoll)]
-impl_sel!(ioselectors::EpollSelector<RawFd, &'static str>);
-#[cfg(ioselectors_kqueue)]
-impl_sel!(ioselectors::KqueueSelector<RawFd, &'static str>);
-#[cfg(ioselectors_devpoll)]
-impl_sel!(ioselectors::DevpollSelector<RawFd, &'static str>);
+impl<S: BaseSelector<RawFd, &'static str> + Send + 'static> Sel for S {}
 
 backend_tests! {
     select => ioselectors::SelectSelector::<RawFd, &'static str>::new();

@@ -267,11 +267,12 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
 /// makes a bare `Vec<kevent>` neither, and with it `KqueueSelector` and `DefaultSelector` on
 /// macOS and the BSDs (while every other backend's buffers are plain integers).
 #[derive(Debug, Default)]
-pub(crate) struct KeventList(alloc::vec::Vec<sys::kevent>);
+// `pub` (in this private module) because it is `SystemKqueue`'s `Kernel::Events`.
+pub struct KeventList(alloc::vec::Vec<sys::kevent>);
 
 #[cfg(ioselectors_kqueue)]
 // SAFETY: the only field that is not Send is `udata`, a pointer this crate never dereferences
-// and never sets to anything but null (kqueue.rs builds every change with a null udata, and the
+// and never sets to anything but null (kqueue/system.rs builds every change with a null udata, and the
 // kernel copies a change's udata back unchanged into the entries it returns). The buffer owns
 // its entries (no aliasing), so moving it to another thread moves plain integers and null
 // pointers.
@@ -289,11 +290,6 @@ impl KeventList {
 
     pub(crate) fn clear(&mut self) {
         self.0.clear();
-    }
-
-    /// Room for at least `n` more entries (the `nevents` of the next [`kevent`] call).
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.0.reserve(n);
     }
 
     pub(crate) fn as_slice(&self) -> &[sys::kevent] {

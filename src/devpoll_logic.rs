@@ -10,7 +10,7 @@ use crate::events::{from_poll_like, to_poll_like};
 use crate::{Events, RawFd};
 
 /// `POLLREMOVE` (`<sys/poll.h>`, illumos and Solaris): drop the fd from the /dev/poll set.
-pub(crate) const POLLREMOVE: i16 = 0x0800;
+pub const POLLREMOVE: i16 = 0x0800;
 
 const IN: u32 = POLLIN as u32;
 const OUT: u32 = POLLOUT as u32;

@@ -2,27 +2,71 @@
 //! NetBSD, OpenBSD, DragonFly).
 //!
 //! The decisions (change lists, receipts, rollback, filter count, merging) live in
-//! `kqueue_logic`, which is compiled on every unix target and unit-tested on Linux; this file
-//! only converts to and from `struct kevent` and makes the calls.
+//! `kqueue_logic`. The backend itself ([`KqueueBackend`]) is generic over the kernel calls
+//! ([`Kernel`]): [`SystemKqueue`], the only one the crate has, converts to and from
+//! `struct kevent` and makes the calls (it exists on the kqueue OSes only, and is the default
+//! type parameter, so `KqueueSelector` is monomorphised exactly as before). The generic code
+//! compiles on every unix target, so the tests run it on Linux over in-memory kqueues that
+//! model each BSD's and macOS's kernel (`tests/kernels/kqueue.rs`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::fmt;
 use core::time::Duration;
 
-use ioselectors_sys::{self as sys, kevent};
-
-use crate::kqueue_logic::{
-    self as logic, collect_ready, Action, Changes, Filter, FilterCount, Kev, Receipts,
-};
+use crate::kqueue_logic::{self as logic, collect_ready, Changes, FilterCount, Receipts};
+pub use crate::kqueue_logic::{Action, Change, Filter, Kev, EV_EOF, EV_ERROR, USER_IDENT};
 use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
-use crate::syscall::{self, KeventList, OwnedFd};
-use crate::waker::{Shared, Source};
-use crate::{timeout, Error, Events, RawFd, Result};
+use crate::waker::{Shared, Source, Trigger};
+use crate::{Error, Events, RawFd, Result};
 
-// The logic module mirrors these values so that it builds without the sys crate's kqueue items.
-const _: () = assert!(sys::EV_ERROR as u32 == logic::EV_ERROR);
-const _: () = assert!(sys::EV_EOF as u32 == logic::EV_EOF);
-const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF);
+#[cfg(ioselectors_kqueue)]
+mod system;
+#[cfg(ioselectors_kqueue)]
+pub use system::SystemKqueue;
+
+/// `EINVAL`: what a kernel without `EVFILT_USER` answers to the waker's `EV_ADD` (NetBSD
+/// before 10, OpenBSD before 7.5). The same value on every kqueue OS and on Linux.
+pub const EINVAL: i32 = 22;
+
+/// The kernel calls of [`KqueueBackend`], in the plain types of the backend's logic (no
+/// `struct kevent`). **Test plumbing**, hidden from the docs: the crate's only implementation
+/// is [`SystemKqueue`] (the real `kqueue(2)`), the default; the tests implement it with
+/// in-memory models of each kernel. One value is one kqueue; it is shared (`Arc`) with the
+/// [`Waker`](crate::Waker)s when the waker is its `EVFILT_USER` filter ([`Trigger`]).
+#[doc(hidden)]
+pub trait Kernel: Trigger + Sized + 'static {
+    /// The returned-entries buffer, reused between calls.
+    type Events: fmt::Debug + Send + Sync;
+    /// An empty buffer.
+    fn new_events() -> Self::Events;
+    /// The kqueue's fd. ([`Trigger::forked`] says whether this process still has it.)
+    fn fileno(&self) -> RawFd;
+    /// `kevent(kq, changes, nevents slots, timeout)`: each change `EV_ADD` or `EV_DELETE`
+    /// with `EV_RECEIPT`; `events` is cleared, then holds the returned entries (at most
+    /// `nevents`, raised to 1). A `None` timeout blocks.
+    ///
+    /// # Errors
+    /// The call's errno.
+    fn kevent(
+        &self,
+        changes: &[Change],
+        events: &mut Self::Events,
+        nevents: usize,
+        timeout: Option<Duration>,
+    ) -> Result<()>;
+    /// `kevent` with the waker's change `{USER_IDENT, EVFILT_USER, EV_ADD | EV_CLEAR |
+    /// EV_RECEIPT}`, one slot, no wait: `events` holds the receipt.
+    ///
+    /// # Errors
+    /// The call's errno (on OpenBSD, which has no `EVFILT_USER` in its headers here, `EINVAL`
+    /// without a call, as its kernel would answer).
+    fn add_user(&self, events: &mut Self::Events) -> Result<()>;
+    /// The number of entries in `events`.
+    fn returned(events: &Self::Events) -> usize;
+    /// Entry `i` of `events` (`i < returned(events)`).
+    fn entry(events: &Self::Events, i: usize) -> Kev;
+}
 
 /// Python's `selectors.KqueueSelector`, over `kqueue(2)` and `kevent(2)`. macOS, iOS,
 /// FreeBSD (12+), NetBSD, OpenBSD and DragonFly.
@@ -33,9 +77,13 @@ const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF
 /// * `register` submits all its filters in one `kevent()` call with `EV_ADD | EV_RECEIPT` and
 ///   reads every receipt. If one filter is refused, the ones that went in are deleted again
 ///   and the first error is returned: nothing is left behind, in the kernel or the map.
-/// * `modify` changes only the filters that differ (READ → WRITE adds WRITE and deletes READ,
-///   READ → READ|WRITE adds WRITE), in one call, and undoes what went through if part fails
-///   (after which the key is dropped, as on every backend).
+/// * `modify` submits, in one call, an `EV_ADD` for every filter of the new mask and an
+///   `EV_DELETE` for every filter it drops (READ → READ|WRITE adds READ again and WRITE).
+///   Adding a filter that exists only updates it, and re-adding the kept one makes the kernel
+///   match the key even when the fd was closed since (which removed its filters, kqueue(2))
+///   and its number reused: the key then watches the new file for all its events, as a fresh
+///   `register` would. If part fails, what went through is undone (a kept filter is not
+///   deleted) and the key is dropped, as on every backend.
 /// * `unregister` deletes the key's filters in one call; `ENOENT` and `EBADF` (the fd was
 ///   closed, which removed its filters) are ignored, as in CPython.
 /// * `select` gives the kernel one event slot per registered filter (a READ|WRITE key counts
@@ -48,9 +96,21 @@ const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF
 ///
 /// The waker (`waker()`) is an `EVFILT_USER` filter (ident 0, `EV_CLEAR`) on this kqueue,
 /// triggered with `NOTE_TRIGGER`; its idents are not fds, so it cannot collide with a
-/// registration. The waker shares the kqueue fd: after `close()` the (emptied) kqueue stays
-/// open until the last `Waker` is dropped. OpenBSD, whose `EVFILT_USER` is recent, uses a
-/// non-blocking pipe watched with `EVFILT_READ` instead.
+/// registration. The waker shares the kqueue fd: after `close()` the kqueue stays open, with
+/// the filters it had (nobody waits on it any more; a filter holds no reference to its file),
+/// until the last `Waker` is dropped. Where the kernel answers `EINVAL` to adding an
+/// `EVFILT_USER` filter (NetBSD before 10, OpenBSD before 7.5, golang/go#66760,
+/// nanomsg/nng#1232), the waker is a non-blocking pipe watched with `EVFILT_READ` instead,
+/// decided by that answer, not by the OS version. A stale key whose number the pipe now has
+/// (the key's fd was closed without `unregister`) never reaches the kernel: `unregister` skips
+/// the delete, `modify` fails with `ENOENT` (the key is dropped, as on epoll), so no wake is
+/// lost to it.
+///
+/// After `fork(2)` the child has no kqueue (kqueue(2): "The queue is not inherited by a child
+/// created with fork(2)"; CPython gh-110395): the selector records `getpid()` at `kqueue()`
+/// and, in a child, answers [`Error::Closed`](crate::Error::Closed) to everything, without a
+/// call on that number and without closing it (it may be another file's now), and so do its
+/// `Waker`s. This costs one `getpid()` per call.
 ///
 /// The kqueue fd is made close-on-exec with `fcntl(F_SETFD, FD_CLOEXEC)` right after
 /// `kqueue()`, which cannot do it atomically: a `fork`+`exec` in another thread in between
@@ -74,8 +134,10 @@ const _: () = assert!(sys::ENOENT == logic::ENOENT && sys::EBADF == logic::EBADF
 /// # }
 /// # Ok::<(), ioselectors::Error>(())
 /// ```
+#[cfg(ioselectors_kqueue)]
 pub type KqueueSelector<F = RawFd, D = ()> = GenericSelector<KqueueBackend, F, D>;
 
+#[cfg(ioselectors_kqueue)]
 impl<F, D> GenericSelector<KqueueBackend, F, D> {
     /// A new selector over a new kqueue (`kqueue()`, then `FD_CLOEXEC`).
     ///
@@ -86,154 +148,115 @@ impl<F, D> GenericSelector<KqueueBackend, F, D> {
     }
 }
 
-/// The `kqueue(2)` backend of [`KqueueSelector`].
-#[derive(Debug)]
-pub struct KqueueBackend {
-    /// Shared with the waker on the OSes where it is an `EVFILT_USER` filter.
-    kq: Option<Arc<OwnedFd>>,
-    /// Returned entries (receipts or events), reused between calls.
-    events: KeventList,
-    /// Filters registered, which sizes the event list.
-    filters: FilterCount,
-    /// The waker: `EVFILT_USER` on this kqueue, or (OpenBSD) a pipe's read end.
-    waker: Option<Arc<Shared>>,
+impl<K: Kernel, F, D> GenericSelector<KqueueBackend<K>, F, D> {
+    /// **Test plumbing**: a selector over the given kqueue (the tests' in-memory kernels).
+    #[doc(hidden)]
+    pub fn with_kernel(kernel: K) -> Self {
+        Self::with(KqueueBackend::with_kernel(kernel))
+    }
 }
 
-impl Sealed for KqueueBackend {}
+macro_rules! backend {
+    ($($default:ty)?) => {
+        /// The `kqueue(2)` backend of `KqueueSelector`, over the
+        /// kernel calls `K` (the real ones by default; see [`Kernel`]).
+        #[derive(Debug)]
+        pub struct KqueueBackend<K: Kernel $(= $default)?> {
+            /// Shared with the waker when it is an `EVFILT_USER` filter.
+            kq: Option<Arc<K>>,
+            /// Returned entries (receipts or events), reused between calls.
+            events: K::Events,
+            /// Filters registered, which sizes the event list.
+            filters: FilterCount,
+            /// The waker: `EVFILT_USER` on this kqueue, or a pipe's read end.
+            waker: Option<Arc<Shared>>,
+            /// The waker's fd when it is a pipe (or eventfd) watched with `EVFILT_READ`, else
+            /// -1: registrations of that number are stale keys and never reach the kernel.
+            waker_fd: RawFd,
+        }
+    };
+}
+#[cfg(ioselectors_kqueue)]
+backend!(SystemKqueue);
+#[cfg(not(ioselectors_kqueue))]
+backend!();
 
-impl KernelObject for KqueueBackend {
+impl<K: Kernel> Sealed for KqueueBackend<K> {}
+
+impl<K: Kernel> KernelObject for KqueueBackend<K> {
     fn kernel_fd(&self) -> Option<RawFd> {
         self.fileno()
     }
 }
 
-/// A change as a `struct kevent`: `EV_ADD` or `EV_DELETE`, always with `EV_RECEIPT`.
-fn to_kevent(change: logic::Change) -> kevent {
-    let filter = match change.filter {
-        Filter::Read => sys::EVFILT_READ,
-        Filter::Write => sys::EVFILT_WRITE,
-    };
-    let action = match change.action {
-        Action::Add => sys::EV_ADD,
-        Action::Delete => sys::EV_DELETE,
-    };
-    kevent {
-        ident: change.fd as sys::uintptr_t,
-        filter,
-        flags: action | sys::EV_RECEIPT,
-        fflags: 0,
-        data: 0,
-        udata: core::ptr::null_mut(),
-        #[cfg(target_os = "freebsd")]
-        ext: [0; 4],
-    }
-}
-
-/// The waker's `EVFILT_USER` change (ident [`logic::USER_IDENT`]): added with `EV_CLEAR` and a
-/// receipt, or (`trigger`) fired with `NOTE_TRIGGER`.
-#[cfg(not(target_os = "openbsd"))]
-fn user_kevent(trigger: bool) -> kevent {
-    kevent {
-        ident: logic::USER_IDENT as sys::uintptr_t,
-        filter: sys::EVFILT_USER,
-        flags: if trigger {
-            0
-        } else {
-            sys::EV_ADD | sys::EV_CLEAR | sys::EV_RECEIPT
-        },
-        fflags: if trigger { sys::NOTE_TRIGGER } else { 0 },
-        data: 0,
-        udata: core::ptr::null_mut(),
-        #[cfg(target_os = "freebsd")]
-        ext: [0; 4],
-    }
-}
-
-/// `Waker::wake` on kqueue: one `kevent()` call with the `NOTE_TRIGGER` change and no event
-/// list (so it returns at once, without allocating).
-#[cfg(not(target_os = "openbsd"))]
-pub(crate) fn trigger(kq: &OwnedFd) -> Result<()> {
-    syscall::kevent_submit(kq, &user_kevent(true))
-}
-
-/// A returned `struct kevent`, reduced to what the logic reads.
-// `data` is intptr_t or int64_t, `flags` u16 or u32, depending on the OS.
-#[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
-fn from_kevent(k: &kevent) -> Kev {
-    let filter = if k.filter == sys::EVFILT_READ {
-        Some(Filter::Read)
-    } else if k.filter == sys::EVFILT_WRITE {
-        Some(Filter::Write)
-    } else {
-        None
-    };
-    #[cfg(not(target_os = "openbsd"))]
-    let user = k.filter == sys::EVFILT_USER;
-    #[cfg(target_os = "openbsd")]
-    let user = false;
-    Kev {
-        ident: k.ident as usize,
-        filter,
-        flags: u32::from(k.flags),
-        data: k.data as i64,
-        user,
-    }
-}
-
+#[cfg(ioselectors_kqueue)]
 impl KqueueBackend {
     pub(crate) fn new() -> Result<Self> {
-        Ok(KqueueBackend {
-            kq: Some(Arc::new(syscall::kqueue()?)),
-            events: KeventList::new(),
+        Ok(Self::with_kernel(SystemKqueue::new()?))
+    }
+}
+
+impl<K: Kernel> KqueueBackend<K> {
+    fn with_kernel(kernel: K) -> Self {
+        KqueueBackend {
+            kq: Some(Arc::new(kernel)),
+            events: K::new_events(),
             filters: FilterCount::default(),
             waker: None,
-        })
+            waker_fd: -1,
+        }
     }
 
     pub(crate) fn fileno(&self) -> Option<RawFd> {
-        self.kq.as_deref().map(OwnedFd::raw)
+        self.kq
+            .as_deref()
+            .filter(|kq| !kq.forked())
+            .map(Kernel::fileno)
     }
 
-    /// One `kevent()` call submitting `changes` with receipts and no wait: the receipts, or
-    /// the call's errno.
-    fn submit(&mut self, changes: &Changes) -> core::result::Result<Receipts, i32> {
-        let kq = self.kq.as_deref().ok_or(sys::EBADF)?;
-        // At most two changes, on the stack (the placeholder entries are never submitted).
-        let placeholder = logic::Change {
+    /// The kqueue, or `Closed` after `close()` and in a `fork(2)` child, which did not
+    /// inherit it: there the kqueue is released without closing its number (another file
+    /// may have it) and no call is made on it.
+    #[inline]
+    fn kq(&mut self) -> Result<&Arc<K>> {
+        if self.kq.as_deref().is_some_and(Trigger::forked) {
+            self.close();
+        }
+        self.kq.as_ref().ok_or(Error::Closed)
+    }
+
+    /// One `kevent()` call submitting `changes` with receipts, one event slot per change (so
+    /// nothing but receipts fits) and no wait: the receipts, or the call's errno.
+    fn submit(
+        kq: &K,
+        events: &mut K::Events,
+        changes: &Changes,
+    ) -> core::result::Result<Receipts, i32> {
+        let mut list = [Change {
             fd: 0,
             filter: Filter::Read,
             action: Action::Delete,
-        };
-        let mut list = [to_kevent(placeholder); 2];
+        }; 2];
         let mut n = 0;
         for (slot, change) in list.iter_mut().zip(changes.iter()) {
-            *slot = to_kevent(change);
+            *slot = change;
             n += 1;
         }
-        self.events.clear();
-        // One slot per change for its receipt.
-        self.events.reserve(n);
-        // A zero timeout: with EV_RECEIPT the call returns the receipts at once; a kernel
-        // without EV_RECEIPT must not block either.
-        let zero = timeout::to_timespec(Duration::ZERO);
-        match syscall::kevent(kq, &list[..n], &mut self.events, Some(zero)) {
-            Ok(_) => Ok(self.receipts()),
+        match kq.kevent(&list[..n], events, n, Some(Duration::ZERO)) {
+            Ok(()) => Ok(Self::receipts(events)),
             Err(Error::Os(errno)) => Err(errno),
-            Err(_) => Err(sys::EINVAL),
+            Err(_) => Err(EINVAL),
         }
     }
 
-    /// The receipts (`EV_ERROR` entries) of the last [`submit`](Self::submit), converted: at
-    /// most one per change, so two. Other entries (readiness, returned by a kernel that ignores
+    /// The receipts (`EV_ERROR` entries) of the last [`submit`](Self::submit): at most one per
+    /// change, so two. Other entries (readiness, returned by a kernel that ignores
     /// `EV_RECEIPT`) are not receipts; the level-triggered filters report them again.
-    fn receipts(&self) -> Receipts {
+    fn receipts(events: &K::Events) -> Receipts {
         let mut out = [Kev::NONE; 2];
-        let receipts = self
-            .events
-            .as_slice()
-            .iter()
-            .map(from_kevent)
-            .filter(|k| k.flags & logic::EV_ERROR != 0);
+        let receipts = (0..K::returned(events))
+            .map(|i| K::entry(events, i))
+            .filter(|k| k.flags & EV_ERROR != 0);
         for (slot, k) in out.iter_mut().zip(receipts) {
             *slot = k;
         }
@@ -242,21 +265,33 @@ impl KqueueBackend {
 
     /// Check that the selector is open, then [`logic::apply`] `changes`.
     fn apply(&mut self, changes: &Changes) -> Result<()> {
-        if self.kq.is_none() {
+        self.kq()?;
+        let (Some(kq), events) = (self.kq.as_deref(), &mut self.events) else {
             return Err(Error::Closed);
-        }
-        logic::apply(changes, |c| self.submit(c)).map_err(Error::Os)
+        };
+        logic::apply(changes, |c| Self::submit(kq, events, c)).map_err(Error::Os)
     }
 }
 
-impl Interface for KqueueBackend {
+impl<K: Kernel> Interface for KqueueBackend<K> {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+        self.kq()?;
+        if fd == self.waker_fd {
+            // The waker's own fd, registered by number: its filter is the waker's.
+            return Err(Error::Os(EEXIST));
+        }
         self.apply(&Changes::add(fd, events))?;
         self.filters.added(events);
         Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
+        self.kq()?;
+        if fd == self.waker_fd {
+            // A stale key: its fd was closed (which removed its filters) and the number is
+            // the waker's now. As epoll: ENOENT, and the caller drops the key.
+            return Err(Error::Os(logic::ENOENT));
+        }
         // On failure the caller drops the key and calls `remove(fd, old)`, which uncounts it;
         // `apply` has put the kernel back to `old` as far as it could.
         self.apply(&Changes::modify(fd, old, new))?;
@@ -267,10 +302,16 @@ impl Interface for KqueueBackend {
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
         // Whatever the kernel says, the filters are gone (deleted, or removed with the fd).
         self.filters.removed(events);
-        if self.kq.is_none() {
-            return Err(Error::Closed);
+        self.kq()?;
+        if fd == self.waker_fd {
+            // A stale key (see `modify`): its filters went with the close; deleting now
+            // would delete the waker's.
+            return Ok(());
         }
-        logic::remove(fd, events, |c| self.submit(c)).map_err(Error::Os)
+        let (Some(kq), evs) = (self.kq.as_deref(), &mut self.events) else {
+            return Err(Error::Closed);
+        };
+        logic::remove(fd, events, |c| Self::submit(kq, evs, c)).map_err(Error::Os)
     }
 
     fn wait(
@@ -279,19 +320,20 @@ impl Interface for KqueueBackend {
         _nkeys: usize,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
-        let kq = self.kq.as_deref().ok_or(Error::Closed)?;
-        self.events.clear();
+        self.kq()?;
+        let Some(kq) = self.kq.as_deref() else {
+            return Err(Error::Closed);
+        };
         let waker_slot = usize::from(self.waker.is_some());
-        self.events
-            .reserve(self.filters.max_events().saturating_add(waker_slot));
-        let ts = timeout.map(timeout::to_timespec);
-        syscall::kevent(kq, &[], &mut self.events, ts)?;
-        let pipe = self.waker.as_ref().map_or(usize::MAX, |w| w.fd() as usize);
+        let nevents = self.filters.max_events().saturating_add(waker_slot);
+        kq.kevent(&[], &mut self.events, nevents, timeout)?;
+        let pipe = self.waker_fd as usize;
         let start = ready.len();
+        let events = &self.events;
         collect_ready(
-            self.events.as_slice().iter().map(|k| {
-                let mut kev = from_kevent(k);
-                // OpenBSD's waker is a pipe: its EVFILT_READ entry is the wake.
+            (0..K::returned(events)).map(|i| {
+                let mut kev = K::entry(events, i);
+                // A pipe waker: its EVFILT_READ entry is the wake.
                 kev.user |= kev.filter == Some(Filter::Read) && kev.ident == pipe;
                 kev
             }),
@@ -307,44 +349,44 @@ impl Interface for KqueueBackend {
 
     fn close(&mut self) {
         self.kq = None;
-        self.events = KeventList::new();
+        self.events = K::new_events();
         self.filters = FilterCount::default();
         self.waker = None;
+        self.waker_fd = -1;
     }
 
     fn add_waker(&mut self) -> Result<Arc<Shared>> {
-        let kq = self.kq.as_ref().ok_or(Error::Closed)?;
-        #[cfg(not(target_os = "openbsd"))]
-        let (shared, change) = (
-            Shared::new(Source::User(Arc::clone(kq))),
-            user_kevent(false),
-        );
-        #[cfg(target_os = "openbsd")]
-        let (shared, change) = {
-            let shared = Shared::new(Source::new_fd()?);
-            let change = to_kevent(logic::Change {
-                fd: shared.fd(),
-                filter: Filter::Read,
-                action: Action::Add,
-            });
-            (shared, change)
+        let kq = Arc::clone(self.kq()?);
+        // EVFILT_USER where the kernel has it; a kernel without it (NetBSD before 10, OpenBSD
+        // before 7.5) answers EINVAL, and the waker is then a pipe watched with EVFILT_READ,
+        // as mio and polling do there (golang/go#66760, nanomsg/nng#1232).
+        let user = match kq.add_user(&mut self.events) {
+            Ok(()) => Self::receipts(&self.events)
+                .iter()
+                .find(|k| k.user && k.flags & EV_ERROR != 0 && k.data != 0)
+                .map_or(Ok(()), |k| Err(i32::try_from(k.data).unwrap_or(EINVAL))),
+            Err(Error::Os(errno)) => Err(errno),
+            Err(err) => return Err(err),
         };
-        self.events.clear();
-        self.events.reserve(1);
-        let zero = timeout::to_timespec(Duration::ZERO);
-        syscall::kevent(kq, &[change], &mut self.events, Some(zero))?;
-        // The receipt: EV_ERROR with data = 0 when the filter went in.
-        #[allow(clippy::unnecessary_cast)]
-        if let Some(errno) = self
-            .events
-            .as_slice()
-            .iter()
-            .find(|k| u32::from(k.flags) & logic::EV_ERROR != 0 && k.data != 0)
-            .map(|k| k.data as i32)
-        {
-            return Err(Error::Os(errno));
-        }
+        let shared = match user {
+            Ok(()) => Shared::new(Source::Kernel(kq)),
+            Err(EINVAL) => {
+                let shared = Shared::new(Source::new_fd()?);
+                let change = Changes::add(shared.fd(), Events::READ);
+                if let Err(errno) = Self::submit(&kq, &mut self.events, &change)
+                    .and_then(|r| logic::settle(&change, &r).error.map_or(Ok(()), Err))
+                {
+                    return Err(Error::Os(errno));
+                }
+                self.waker_fd = shared.fd();
+                shared
+            }
+            Err(errno) => return Err(Error::Os(errno)),
+        };
         self.waker = Some(Arc::clone(&shared));
         Ok(shared)
     }
 }
+
+/// `EEXIST`: the waker's fd registered by number (same value on every kqueue OS and Linux).
+const EEXIST: i32 = 17;

@@ -140,11 +140,12 @@ include!(concat!(env!("OUT_DIR"), "/cfg_aliases.rs"));
 pub struct ReadmeDoctests;
 
 mod default;
+#[cfg(unix)]
+mod devpoll;
 ioselectors_devpoll! {
-    mod devpoll;
     pub use devpoll::{DevpollBackend, DevpollSelector};
 }
-#[cfg(any(all(test, unix), ioselectors_devpoll))]
+#[cfg(unix)]
 mod devpoll_logic;
 ioselectors_epoll! {
     mod epoll;
@@ -153,11 +154,12 @@ ioselectors_epoll! {
 mod error;
 mod events;
 mod key;
+#[cfg(unix)]
+mod kqueue;
 ioselectors_kqueue! {
-    mod kqueue;
     pub use kqueue::{KqueueBackend, KqueueSelector};
 }
-#[cfg(any(all(test, unix), ioselectors_kqueue))]
+#[cfg(unix)]
 mod kqueue_logic;
 #[cfg(unix)]
 mod poll;
@@ -222,6 +224,30 @@ pub type RawFd = core::ffi::c_int;
 /// `fileno()` gives an `int` there too; `INVALID_SOCKET` plays the part of a negative fd.
 #[cfg(windows)]
 pub type RawFd = ioselectors_sys::SOCKET;
+
+/// **Test plumbing, not API**: the kqueue and /dev/poll backends over replaceable kernel
+/// calls, so that the tests (and the fuzz targets) run the real backend code on Linux over
+/// in-memory models of each kernel (`tests/kernels/`). Hidden from the docs; no stability
+/// promise. The release selectors use the default kernels (`SystemKqueue`, `SystemDevpoll`),
+/// which make the system calls.
+#[cfg(unix)]
+#[doc(hidden)]
+pub mod __kernels {
+    /// The kqueue backend, its kernel trait and the plain types the trait speaks.
+    pub mod kqueue {
+        pub use crate::kqueue::{
+            Action, Change, Filter, Kernel, Kev, KqueueBackend, EINVAL, EV_EOF, EV_ERROR,
+            USER_IDENT,
+        };
+    }
+    /// The /dev/poll backend, its kernel trait and `POLLREMOVE`.
+    pub mod devpoll {
+        pub use crate::devpoll::{DevpollBackend, Kernel};
+        pub use crate::devpoll_logic::POLLREMOVE;
+        pub use ioselectors_sys::pollfd;
+    }
+    pub use crate::waker::Trigger;
+}
 
 #[cfg(all(fuzzing, unix))]
 #[doc(hidden)]

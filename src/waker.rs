@@ -164,6 +164,21 @@ impl Drop for Owner {
     }
 }
 
+/// A kernel object that wakes its own waiter (kqueue's `EVFILT_USER`, fired with
+/// `NOTE_TRIGGER`): what a [`Source::Kernel`] waker calls. Implemented by the kqueue backend's
+/// kernel (`SystemKqueue`, and the tests' models); the shared core knows no backend.
+#[doc(hidden)]
+pub trait Trigger: fmt::Debug + Send + Sync {
+    /// Fire the wake: one system call, async-signal-safe, no allocation.
+    ///
+    /// # Errors
+    /// [`Error::Os`].
+    fn trigger(&self) -> Result<()>;
+    /// Whether this is a `fork(2)` child of the process that made the object, which does not
+    /// inherit it (kqueue(2)): then `wake()` answers [`Error::Closed`] without a call.
+    fn forked(&self) -> bool;
+}
+
 /// What `wake()` writes to. See the module docs for which one each OS and backend uses.
 #[derive(Debug)]
 pub(crate) enum Source {
@@ -173,9 +188,10 @@ pub(crate) enum Source {
     /// A pipe: the read end is watched and drained, the write end written.
     #[cfg(all(unix, not(ioselectors_epoll)))]
     Pipe { read: OwnedFd, write: OwnedFd },
-    /// `EVFILT_USER` on a kqueue: the kqueue itself, shared with the backend.
-    #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
-    User(Arc<OwnedFd>),
+    /// A filter of the backend's kernel object, which it shares (kqueue's `EVFILT_USER`):
+    /// triggered through it, reset by the kernel when returned (`EV_CLEAR`).
+    #[cfg(unix)]
+    Kernel(Arc<dyn Trigger>),
     /// A UDP socket connected to itself.
     #[cfg(windows)]
     Socket(crate::syscall::OwnedSocket),
@@ -209,8 +225,7 @@ impl Source {
             Source::EventFd(fd) => fd.raw(),
             #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { read, .. } => read.raw(),
-            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
-            Source::User(_) => -1,
+            Source::Kernel(_) => -1,
         }
     }
 
@@ -228,8 +243,10 @@ impl Source {
             Source::EventFd(fd) => crate::syscall::write(fd, &1u64.to_ne_bytes()).map(drop),
             #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { write, .. } => crate::syscall::write(write, &[1]).map(drop),
-            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
-            Source::User(kq) => crate::kqueue::trigger(kq),
+            #[cfg(unix)]
+            Source::Kernel(kernel) if kernel.forked() => Err(Error::Closed),
+            #[cfg(unix)]
+            Source::Kernel(kernel) => kernel.trigger(),
             #[cfg(windows)]
             Source::Socket(s) => crate::syscall::send_byte(s),
         };
@@ -258,9 +275,9 @@ impl Source {
                     }
                 }
             }
-            #[cfg(all(ioselectors_kqueue, not(target_os = "openbsd")))]
+            #[cfg(unix)]
             // EV_CLEAR reset the filter when kevent returned it.
-            Source::User(_) => {}
+            Source::Kernel(_) => {}
             #[cfg(windows)]
             Source::Socket(s) => {
                 let mut buf = [0; 16];

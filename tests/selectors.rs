@@ -20,6 +20,9 @@
 
 #[macro_use]
 mod common;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[path = "kernels/mod.rs"]
+mod kernels;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -1053,4 +1056,98 @@ mod fallback {
             });
         }
     }
+/// `KqueueSelector`'s code over the FreeBsd kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_freebsd {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::FreeBsd);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `KqueueSelector`'s code over the MacOs kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_macos {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::MacOs);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `KqueueSelector`'s code over the NetBsd9 kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_netbsd9 {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::NetBsd9);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `KqueueSelector`'s code over the NetBsd10 kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_netbsd10 {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::NetBsd10);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `KqueueSelector`'s code over the OpenBsd kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_openbsd {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::OpenBsd);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `KqueueSelector`'s code over the DragonFly kqueue model (tests/kernels/kqueue.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod kqueue_model_dragonfly {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::DragonFly);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `DevpollSelector`'s code over the Illumos /dev/poll model (tests/kernels/devpoll.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod devpoll_model_illumos {
+    use super::*;
+
+    backend!(devpoll_model kernels::devpoll::Os::Illumos);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
+}
+
+/// `DevpollSelector`'s code over the Solaris /dev/poll model (tests/kernels/devpoll.rs), on Linux.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod devpoll_model_solaris {
+    use super::*;
+
+    backend!(devpoll_model kernels::devpoll::Os::Solaris);
+
+    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
+    // thousands of fds); the backend code it would run is the same.
+    selector_tests!();
 }

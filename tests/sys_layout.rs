@@ -302,6 +302,7 @@ same_fn!(select(c_int, *mut fd_set, *mut fd_set, *mut fd_set, *mut timeval) -> c
 same_fn!(clock_gettime(clockid_t, *mut timespec) -> c_int);
 same_fn!(open(*const c_char, c_int, ...) -> c_int);
 same_fn!(close(c_int) -> c_int);
+same_fn!(getpid() -> libc::pid_t);
 same_fn!(read(c_int, *mut c_void, size_t) -> ssize_t);
 same_fn!(write(c_int, *const c_void, size_t) -> ssize_t);
 same_fn!(fcntl(c_int, c_int, ...) -> c_int);

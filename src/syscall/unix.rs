@@ -35,6 +35,13 @@ impl OwnedFd {
     pub(crate) fn raw(&self) -> c_int {
         self.0
     }
+
+    /// Give the number up without closing it: in a `fork(2)` child, whose kqueue was not
+    /// inherited, the number may belong to another file now.
+    #[cfg(ioselectors_kqueue)]
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
 }
 
 impl Drop for OwnedFd {
@@ -233,6 +240,13 @@ pub(crate) fn epoll_wait(
     Ok(n as usize)
 }
 
+/// `getpid()`: the calling process's id (never fails).
+#[cfg(ioselectors_kqueue)]
+pub(crate) fn getpid() -> c_int {
+    // SAFETY: getpid() takes no argument and cannot fail.
+    unsafe { sys::getpid() }
+}
+
 /// `kqueue()`, then `fcntl(F_SETFD, FD_CLOEXEC)`: kqueue(2) has no close-on-exec flag, so
 /// there is a window in which a concurrent `fork`+`exec` in another thread inherits the fd (as
 /// with mio and CPython). If the `fcntl` fails the kqueue is closed and the error returned.
@@ -253,11 +267,12 @@ pub(crate) fn kqueue() -> Result<OwnedFd> {
 /// makes a bare `Vec<kevent>` neither, and with it `KqueueSelector` and `DefaultSelector` on
 /// macOS and the BSDs (while every other backend's buffers are plain integers).
 #[derive(Debug, Default)]
-pub(crate) struct KeventList(alloc::vec::Vec<sys::kevent>);
+// `pub` (in this private module) because it is `SystemKqueue`'s `Kernel::Events`.
+pub struct KeventList(alloc::vec::Vec<sys::kevent>);
 
 #[cfg(ioselectors_kqueue)]
 // SAFETY: the only field that is not Send is `udata`, a pointer this crate never dereferences
-// and never sets to anything but null (kqueue.rs builds every change with a null udata, and the
+// and never sets to anything but null (kqueue/system.rs builds every change with a null udata, and the
 // kernel copies a change's udata back unchanged into the entries it returns). The buffer owns
 // its entries (no aliasing), so moving it to another thread moves plain integers and null
 // pointers.
@@ -277,33 +292,30 @@ impl KeventList {
         self.0.clear();
     }
 
-    /// Room for at least `n` more entries (the `nevents` of the next [`kevent`] call).
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.0.reserve(n);
-    }
-
     pub(crate) fn as_slice(&self) -> &[sys::kevent] {
         &self.0
     }
 }
 
-/// `kevent(kq, changes, events' spare capacity, timeout)`: submit `changes`, then append the
-/// returned entries to `events` (at most its spare capacity, which is grown to at least one
-/// slot, since `nevents == 0` makes `kevent` ignore the timeout, bpo-29255). A `None` timeout
-/// blocks. Returns the number of entries appended.
+/// `kevent(kq, changes, nevents slots of events, timeout)`: submit `changes`, then append the
+/// returned entries to `events` (at most `nevents`, which is raised to one, since
+/// `nevents == 0` makes `kevent` ignore the timeout, bpo-29255). A `None` timeout blocks.
+/// Returns the number of entries appended.
 #[cfg(ioselectors_kqueue)]
 pub(crate) fn kevent(
     kq: &OwnedFd,
     changes: &[sys::kevent],
     events: &mut KeventList,
+    nevents: usize,
     timeout: Option<sys::timespec>,
 ) -> Result<usize> {
     let events = &mut events.0;
-    if events.capacity() == events.len() {
-        events.reserve(1);
-    }
+    let nevents = nevents.max(1);
+    events.reserve(nevents);
     let len = events.len();
-    let spare = events.capacity() - len;
+    // Exactly `nevents` slots, whatever the buffer's spare capacity: a submit gets one slot per
+    // change, so a kernel never has room for more than the receipts.
+    let spare = (events.capacity() - len).min(nevents);
     // `int` everywhere but NetBSD (`size_t`).
     #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     let nchanges = changes
@@ -395,9 +407,9 @@ pub(crate) fn write_pollfds(dp: &OwnedFd, records: &[sys::pollfd]) -> Result<()>
     Ok(())
 }
 
-/// `ioctl(dp, DP_POLL, {buf's capacity, timeout_ms})` into `buf`'s storage, reused between
-/// calls: `buf` is cleared, grown to hold `max` records (at least 1) if needed, and holds the
-/// ready records on return.
+/// `ioctl(dp, DP_POLL, {max, timeout_ms})` into `buf`'s storage, reused between calls: `buf`
+/// is cleared, grown to hold `max` records (at least 1) if needed, and holds the ready records
+/// on return.
 #[cfg(ioselectors_devpoll)]
 pub(crate) fn dp_poll(
     dp: &OwnedFd,
@@ -406,8 +418,10 @@ pub(crate) fn dp_poll(
     timeout_ms: c_int,
 ) -> Result<usize> {
     buf.clear();
-    buf.reserve(max.max(1));
-    let nfds = buf.capacity().min(c_int::MAX as usize);
+    // dp_nfds is the count asked for, not the buffer's capacity (which grows by doubling):
+    // Solaris and illumos before 2016 refuse dp_nfds >= OPEN_MAX with EINVAL (poll(4D)).
+    let nfds = max.clamp(1, c_int::MAX as usize);
+    buf.reserve(nfds);
     let mut arg = sys::dvpoll {
         dp_fds: buf.as_mut_ptr(),
         dp_nfds: nfds as sys::nfds_t,

@@ -62,6 +62,16 @@ extern "C" {
     )]
     pub fn close(fd: c_int) -> c_int;
 
+    /// `pid_t getpid(void)`—The calling process's id (`pid_t` is `int` on every unix target).
+    /// The kqueue backend compares it with the id recorded at `kqueue()` to tell that it runs
+    /// in a `fork(2)` child, which does not inherit the kqueue.
+    ///
+    /// # References
+    ///  - [POSIX](https://pubs.opengroup.org/onlinepubs/9799919799/functions/getpid.html)
+    ///  - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=getpid&sektion=2)
+    ///  - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/getpid.2.html)
+    pub fn getpid() -> c_int;
+
     /// `ssize_t read(int fd, void *buf, size_t count)`—Read from a file descriptor.
     ///
     /// # References

@@ -274,6 +274,20 @@ macro_rules! backend {
         backend!(@common ioselectors::DevpollSelector<F, D>, Sel::new().expect("open /dev/poll"),
             |s| s.fileno().ok(), |_s| Backend::Devpoll);
     };
+    // The real kqueue and /dev/poll backend code over the in-memory kernels of
+    // tests/kernels/ (the test binary declares `mod kernels`), on any unix.
+    (kqueue_model $os:expr) => {
+        backend!(@common ioselectors::GenericSelector<
+                ioselectors::__kernels::kqueue::KqueueBackend<crate::kernels::kqueue::ModelKq>, F, D>,
+            Sel::with_kernel(crate::kernels::kqueue::ModelKq::new($os)),
+            |s| s.fileno().ok(), |_s| Backend::Kqueue);
+    };
+    (devpoll_model $os:expr) => {
+        backend!(@common ioselectors::GenericSelector<
+                ioselectors::__kernels::devpoll::DevpollBackend<crate::kernels::devpoll::ModelDevpoll>, F, D>,
+            Sel::with_kernel(crate::kernels::devpoll::ModelDevpoll::new($os)),
+            |s| s.fileno().ok(), |_s| Backend::Devpoll);
+    };
     (default) => {
         backend!(@common ioselectors::DefaultSelector<F, D>,
             { refused_by_parent(); Sel::new().expect("DefaultSelector::new") },

@@ -36,6 +36,8 @@ pub fn linknames(out: &mut [usize]) {
         #[cfg(unix)]
         (c::close as *const () as usize),
         #[cfg(unix)]
+        (c::getpid as *const () as usize),
+        #[cfg(unix)]
         (c::read as *const () as usize),
         #[cfg(unix)]
         (c::write as *const () as usize),

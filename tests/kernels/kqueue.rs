@@ -1,0 +1,495 @@
+//! An in-memory kqueue per OS ([`Os`]), implementing `ioselectors::__kernels::kqueue::Kernel`.
+//!
+//! Rules, with where they come from:
+//!
+//! * **Changes** are applied in order (FreeBSD `kern_event.c` `kqueue_kevent`). `EV_ADD` and
+//!   `EV_DELETE` look the fd up first: a closed number is `EBADF`, for a delete too (NetBSD's
+//!   kernel answered EBADF under a rump kernel; FreeBSD `kqueue_register` calls `fget` before
+//!   looking for the knote). A delete of a filter that is not there is `ENOENT`. A second
+//!   `EV_ADD` of an existing filter updates it.
+//! * **Receipts**: with `EV_RECEIPT` (every kernel here; `receipts: false` models one that
+//!   ignores it) each change writes an `EV_ERROR` entry (`data` = errno or 0) while there are
+//!   event slots; an error with no slot left fails the whole call with that errno and stops
+//!   (FreeBSD: "if (nevents == 0) ... return (error)"); once an entry was written the call
+//!   returns them without scanning for readiness (`if (nerrors) return`). NetBSD's kernel did
+//!   the same under the rump kernel (see ARCHITECTURE.md).
+//! * **close removes knotes**: kqueue(2) "Calling close() on a file descriptor will remove any
+//!   kevents that reference the descriptor", and `dup2` over a number closes its file. The model
+//!   records each knote's file (`st_dev`, `st_ino`) and drops the knotes whose number is closed
+//!   or holds another file at the start of every call, when it is observable. (The same file
+//!   reopened at the same number is not seen: real kernels drop the knote there too.)
+//! * **Readiness** from `poll(2)` on the real fd: `EVFILT_READ` when `POLLIN`/`POLLHUP`/
+//!   `POLLERR`, `EV_EOF` with `POLLHUP` (the writer or peer is gone); `EVFILT_WRITE` when
+//!   `POLLOUT`/`POLLERR`/`POLLHUP`, `EV_EOF` when the reader is gone. A regular file's
+//!   `EVFILT_READ` is ready only while the offset is before the end (FreeBSD `filt_vfsread`:
+//!   `kn_data = va_size - f_offset`; poll says "ready" at EOF), its `EVFILT_WRITE` always.
+//! * **Per OS**: `EVFILT_USER` is refused with `EINVAL` by NetBSD before 10 (its filters are
+//!   0..=6; nng#1232, golang/go#66760) and OpenBSD before 7.5. `EVFILT_WRITE` on a pipe whose
+//!   reader is gone is refused at `EV_ADD`: FreeBSD and DragonFly `pipe_kqfilter` `EPIPE`,
+//!   NetBSD `EBADF` (seen under the rump kernel), OpenBSD `EPIPE`. macOS refuses ttys and
+//!   `/dev/null` (character devices here) with `EINVAL` (mio#1377, libuv#979). FreeBSD turns a
+//!   pipe writer's knote one-shot when the reader closes (`knlist_cleardel` sets
+//!   `EV_EOF | EV_ONESHOT`): reported once, then gone; NetBSD keeps it level-triggered.
+//! * **fork**: the queue is not inherited by a child (kqueue(2)). The model records `getpid()`
+//!   at creation; in a child every call fails with `EBADF` (the number is not a kqueue there)
+//!   and dropping the model does not close the numbers.
+//! * The kqueue's own fd is a real eventfd that never becomes readable (so `fileno()` is a real
+//!   number and nesting works; its readiness is not modelled), the `EVFILT_USER` trigger another.
+
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ioselectors::__kernels::kqueue::{
+    Action, Change, Filter, Kernel, Kev, EINVAL, EV_EOF, EV_ERROR, USER_IDENT,
+};
+use ioselectors::__kernels::Trigger;
+use ioselectors::{Error, Result};
+
+use super::{errno, eventfd, getpid, identity, millis, poll};
+
+/// The kqueue kernels modelled.
+#[allow(clippy::enum_variant_names)] // MacOs: the OS's name
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Os {
+    FreeBsd,
+    MacOs,
+    NetBsd9,
+    NetBsd10,
+    OpenBsd,
+    DragonFly,
+}
+
+impl Os {
+    pub const ALL: [Os; 6] = [
+        Os::FreeBsd,
+        Os::MacOs,
+        Os::NetBsd9,
+        Os::NetBsd10,
+        Os::OpenBsd,
+        Os::DragonFly,
+    ];
+
+    /// Whether `EVFILT_USER` exists (NetBSD 10, OpenBSD 7.5 added it; the OpenBSD model is
+    /// an older release).
+    pub fn has_user(self) -> bool {
+        !matches!(self, Os::NetBsd9 | Os::OpenBsd)
+    }
+
+    /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone.
+    fn widowed_pipe(self) -> Option<i32> {
+        match self {
+            Os::FreeBsd | Os::DragonFly | Os::OpenBsd => Some(libc::EPIPE),
+            Os::NetBsd9 | Os::NetBsd10 => Some(libc::EBADF),
+            Os::MacOs => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Knote {
+    fd: RawFd,
+    filter: Filter,
+    file: (u64, u64),
+    /// FreeBSD: one-shot after the pipe's reader closed.
+    oneshot: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    knotes: Vec<Knote>,
+    user: bool,
+    /// `(nchanges, nevents)` of every `kevent` call.
+    calls: Vec<(usize, usize)>,
+}
+
+/// One modelled kqueue.
+#[derive(Debug)]
+pub struct ModelKq {
+    pub os: Os,
+    /// Whether `EV_RECEIPT` is honoured.
+    pub receipts: bool,
+    fd: Option<OwnedFd>,
+    user_fd: Option<OwnedFd>,
+    pid: i32,
+    state: Arc<Mutex<State>>,
+}
+
+impl ModelKq {
+    pub fn new(os: Os) -> ModelKq {
+        ModelKq {
+            os,
+            receipts: true,
+            fd: Some(eventfd()),
+            user_fd: Some(eventfd()),
+            pid: getpid(),
+            state: Arc::new(Mutex::new(State::default())),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A handle on this kernel's state that outlives handing the model to a selector.
+    pub fn probe(&self) -> Probe {
+        Probe(Arc::clone(&self.state))
+    }
+}
+
+/// What a test reads of a model after giving it to a selector.
+#[derive(Clone, Debug)]
+pub struct Probe(Arc<Mutex<State>>);
+
+impl Probe {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `(nchanges, nevents)` of every `kevent` call so far.
+    pub fn calls(&self) -> Vec<(usize, usize)> {
+        self.state().calls.clone()
+    }
+
+    /// The live knotes as `(fd, filter)`, after dropping those of closed or reused numbers.
+    pub fn knotes(&self) -> Vec<(RawFd, Filter)> {
+        let mut st = self.state();
+        prune(&mut st.knotes);
+        st.knotes.iter().map(|k| (k.fd, k.filter)).collect()
+    }
+}
+
+impl ModelKq {
+    fn is_child(&self) -> bool {
+        getpid() != self.pid
+    }
+
+    /// Apply one change: `Err(errno)` if refused.
+    fn change(&self, st: &mut State, c: &Change) -> std::result::Result<(), i32> {
+        let (dev, ino, mode) = identity(c.fd)?;
+        let pos = st
+            .knotes
+            .iter()
+            .position(|k| k.fd == c.fd && k.filter == c.filter);
+        match c.action {
+            Action::Delete => {
+                let i = pos.ok_or(libc::ENOENT)?;
+                st.knotes.remove(i);
+            }
+            Action::Add | Action::Renew => {
+                if pos.is_some() {
+                    return Ok(()); // an update
+                }
+                let fmt = mode & libc::S_IFMT;
+                if self.os == Os::MacOs && fmt == libc::S_IFCHR {
+                    return Err(libc::EINVAL);
+                }
+                if c.filter == Filter::Write && fmt == libc::S_IFIFO && widowed(c.fd) {
+                    if let Some(e) = self.os.widowed_pipe() {
+                        return Err(e);
+                    }
+                }
+                st.knotes.push(Knote {
+                    fd: c.fd,
+                    filter: c.filter,
+                    file: (dev, ino),
+                    oneshot: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The ready knotes (at most `max`), and whether the user filter fired; waits up to
+    /// `timeout` for one.
+    fn scan(&self, max: usize, timeout: Option<Duration>) -> std::result::Result<Vec<Kev>, i32> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let mut out = Vec::new();
+            let (mut fds, user) = {
+                let mut st = self.state();
+                prune(&mut st.knotes);
+                let mut fds = Vec::new();
+                for k in &st.knotes {
+                    let events = match k.filter {
+                        Filter::Read => libc::POLLIN,
+                        Filter::Write => libc::POLLOUT,
+                    };
+                    fds.push(libc::pollfd {
+                        fd: k.fd,
+                        events,
+                        revents: 0,
+                    });
+                }
+                (fds, st.user)
+            };
+            let user_fd = self.user_fd.as_ref().map_or(-1, |f| f.as_raw_fd());
+            if user {
+                fds.push(libc::pollfd {
+                    fd: user_fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+            }
+            // Regular files are answered from their offset, not from poll.
+            let regular: Vec<bool> = fds
+                .iter()
+                .map(|p| identity(p.fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFREG))
+                .collect();
+            let mut polled: Vec<libc::pollfd> = fds
+                .iter()
+                .zip(&regular)
+                .map(|(p, &reg)| libc::pollfd {
+                    fd: if reg { -1 } else { p.fd },
+                    ..*p
+                })
+                .collect();
+            let any_regular_ready = fds
+                .iter()
+                .zip(&regular)
+                .any(|(p, &reg)| reg && regular_ready(p.fd, p.events));
+            let wait = if any_regular_ready {
+                0
+            } else {
+                millis(deadline.map(|d| d.saturating_duration_since(Instant::now())))
+            };
+            match poll(&mut polled, wait) {
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+            let mut st = self.state();
+            let mut fired = false;
+            for (i, p) in polled.iter().enumerate() {
+                let fd = fds[i].fd;
+                if fd == user_fd && user && i == fds.len() - 1 {
+                    if p.revents & libc::POLLIN != 0 {
+                        fired = true;
+                    }
+                    continue;
+                }
+                let (ready, eof) = if regular[i] {
+                    (regular_ready(fd, fds[i].events), false)
+                } else {
+                    let r = p.revents;
+                    let want = fds[i].events;
+                    let ready = r & (want | libc::POLLHUP | libc::POLLERR) != 0;
+                    let eof = if want == libc::POLLIN {
+                        r & libc::POLLHUP != 0
+                    } else {
+                        r & (libc::POLLERR | libc::POLLHUP) != 0
+                    };
+                    (ready, eof)
+                };
+                if !ready || out.len() >= max {
+                    continue;
+                }
+                let filter = if fds[i].events == libc::POLLIN {
+                    Filter::Read
+                } else {
+                    Filter::Write
+                };
+                out.push(Kev {
+                    ident: fd as usize,
+                    filter: Some(filter),
+                    flags: if eof { EV_EOF } else { 0 },
+                    data: 0,
+                    user: false,
+                });
+                // FreeBSD: a pipe writer's knote turns one-shot when the reader goes.
+                if self.os == Os::FreeBsd
+                    && filter == Filter::Write
+                    && eof
+                    && identity(fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFIFO)
+                {
+                    if let Some(k) = st
+                        .knotes
+                        .iter_mut()
+                        .find(|k| k.fd == fd && k.filter == filter)
+                    {
+                        k.oneshot = true;
+                    }
+                }
+            }
+            st.knotes.retain(|k| !k.oneshot);
+            if fired && out.len() < max {
+                // EV_CLEAR: the trigger is reset as it is returned.
+                let mut buf = [0u8; 8];
+                // SAFETY: buf is valid for writes of 8 bytes.
+                unsafe { libc::read(user_fd, buf.as_mut_ptr().cast(), 8) };
+                out.push(Kev {
+                    ident: USER_IDENT,
+                    filter: None,
+                    flags: 0,
+                    data: 0,
+                    user: true,
+                });
+            }
+            if !out.is_empty() {
+                return Ok(out);
+            }
+            match deadline {
+                Some(d) if Instant::now() >= d => return Ok(out),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether the pipe at `fd` (a write end) has lost its reader: Linux's poll says `POLLERR`.
+fn widowed(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    }];
+    poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLERR != 0
+}
+
+/// FreeBSD `filt_vfsread`: readable while the offset is before the end; writable always.
+fn regular_ready(fd: RawFd, events: i16) -> bool {
+    if events != libc::POLLIN {
+        return true;
+    }
+    // SAFETY: lseek and fstat on an fd, no memory handed over but st.
+    let off = unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) };
+    // SAFETY: stat is plain data, valid when zeroed.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: st is valid for writes of one stat.
+    if off < 0 || unsafe { libc::fstat(fd, &mut st) } < 0 {
+        return false;
+    }
+    off < st.st_size
+}
+
+/// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
+fn prune(knotes: &mut Vec<Knote>) {
+    knotes.retain(|k| identity(k.fd).is_ok_and(|(d, i, _)| (d, i) == k.file));
+}
+
+fn receipt(c: &Change, errno: i32) -> Kev {
+    Kev {
+        ident: c.fd as usize,
+        filter: Some(c.filter),
+        flags: EV_ERROR,
+        data: errno.into(),
+        user: false,
+    }
+}
+
+impl Trigger for ModelKq {
+    fn trigger(&self) -> Result<()> {
+        if self.is_child() {
+            return Err(Error::Os(libc::EBADF));
+        }
+        let fd = self.user_fd.as_ref().map_or(-1, |f| f.as_raw_fd());
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: one is valid for reads of 8 bytes.
+        if unsafe { libc::write(fd, one.as_ptr().cast(), 8) } < 0 && errno() != libc::EAGAIN {
+            return Err(Error::Os(errno()));
+        }
+        Ok(())
+    }
+
+    fn forked(&self) -> bool {
+        self.is_child()
+    }
+}
+
+impl Kernel for ModelKq {
+    type Events = Vec<Kev>;
+
+    fn new_events() -> Vec<Kev> {
+        Vec::new()
+    }
+
+    fn fileno(&self) -> RawFd {
+        self.fd.as_ref().map_or(-1, |f| f.as_raw_fd())
+    }
+
+    fn kevent(
+        &self,
+        changes: &[Change],
+        events: &mut Vec<Kev>,
+        nevents: usize,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
+        events.clear();
+        if self.is_child() {
+            return Err(Error::Os(libc::EBADF));
+        }
+        {
+            let mut st = self.state();
+            st.calls.push((changes.len(), nevents));
+            prune(&mut st.knotes);
+            let mut written = false;
+            for c in changes {
+                let res = self.change(&mut st, c);
+                let errno = res.err().unwrap_or(0);
+                if errno == 0 && !self.receipts {
+                    continue;
+                }
+                if events.len() < nevents {
+                    events.push(receipt(c, errno));
+                    written = true;
+                } else if errno != 0 {
+                    return Err(Error::Os(errno));
+                }
+            }
+            if written {
+                return Ok(());
+            }
+        }
+        if nevents == 0 {
+            return Ok(());
+        }
+        match self.scan(nevents, timeout) {
+            Ok(out) => {
+                *events = out;
+                Ok(())
+            }
+            Err(e) => Err(Error::Os(e)),
+        }
+    }
+
+    fn add_user(&self, events: &mut Vec<Kev>) -> Result<()> {
+        events.clear();
+        if self.is_child() {
+            return Err(Error::Os(libc::EBADF));
+        }
+        let mut st = self.state();
+        st.calls.push((1, 1));
+        let errno = if self.os.has_user() {
+            st.user = true;
+            0
+        } else {
+            EINVAL
+        };
+        events.push(Kev {
+            ident: USER_IDENT,
+            filter: None,
+            flags: EV_ERROR,
+            data: errno.into(),
+            user: true,
+        });
+        Ok(())
+    }
+
+    fn returned(events: &Vec<Kev>) -> usize {
+        events.len()
+    }
+
+    fn entry(events: &Vec<Kev>, i: usize) -> Kev {
+        events[i]
+    }
+}
+
+impl Drop for ModelKq {
+    fn drop(&mut self) {
+        // In a fork child the numbers are not this kqueue's: leave them alone.
+        if self.is_child() {
+            for fd in [self.fd.take(), self.user_fd.take()].into_iter().flatten() {
+                let _ = fd.into_raw_fd();
+            }
+        }
+    }
+}

@@ -63,8 +63,9 @@
 //! use ioselectors::{BaseSelector, DefaultSelector};
 //! let mut sel: DefaultSelector = DefaultSelector::new()?;
 //! let waker = sel.waker()?;
-//! std::thread::spawn(move || waker.wake());
+//! let waking = std::thread::spawn(move || waker.wake());
 //! assert!(sel.select(None)?.is_empty()); // woken, nothing registered
+//! waking.join().unwrap()?;
 //! # }
 //! # Ok::<(), ioselectors::Error>(())
 //! ```

@@ -1056,6 +1056,8 @@ mod fallback {
             });
         }
     }
+}
+
 /// `KqueueSelector`'s code over the FreeBsd kqueue model (tests/kernels/kqueue.rs), on Linux.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod kqueue_model_freebsd {

@@ -74,9 +74,13 @@ impl ModelDevpoll {
         // The write end moves to the read end's (lower) number, which closes the read end:
         // the write end is widowed (POLLERR when polled), and the model's fd is the lowest
         // number it took, as one open("/dev/poll") would be.
-        // SAFETY: both numbers are ours; dup3 replaces the read end's file.
-        let moved = unsafe { libc::dup3(fds[1], fds[0], libc::O_CLOEXEC) };
+        // SAFETY: both numbers are ours; dup2 replaces the read end's file (Android's libc
+        // has no dup3), then close-on-exec is set again.
+        let moved = unsafe { libc::dup2(fds[1], fds[0]) };
         assert_eq!(moved, fds[0]);
+        // SAFETY: F_SETFD takes one int flag; fds[0] is ours.
+        let set = unsafe { libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC) };
+        assert_eq!(set, 0);
         // SAFETY: the original write-end number is ours and now redundant.
         unsafe { libc::close(fds[1]) };
         ModelDevpoll {

@@ -22,7 +22,8 @@ use kernels::kqueue::{ModelKq, Os};
 type Kq = GenericSelector<KqueueBackend<ModelKq>, RawFd, ()>;
 type Dp = GenericSelector<DevpollBackend<ModelDevpoll>, RawFd, ()>;
 
-/// The tests that count on which number the kernel hands out next run one at a time.
+/// Every test here opens fds, and some count on which number the kernel hands out next: one
+/// at a time.
 static NUMBERS: Mutex<()> = Mutex::new(());
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
@@ -111,6 +112,7 @@ fn kqueue_after_fork_is_closed_in_the_child() {
 /// capacity, which grows by doubling and on Solaris reaches OPEN_MAX → EINVAL.
 #[test]
 fn devpoll_asks_for_as_many_records_as_fds() {
+    let _g = lock();
     for os in dp::Os::ALL {
         let model = ModelDevpoll::new(os);
         let probe = model.probe();
@@ -137,6 +139,7 @@ fn devpoll_asks_for_as_many_records_as_fds() {
 /// Solaris refuses dp_nfds >= OPEN_MAX: the model does, so the selector must never ask it.
 #[test]
 fn solaris_model_refuses_open_max() {
+    let _g = lock();
     use ioselectors::__kernels::devpoll::Kernel;
     let model = ModelDevpoll::new(dp::Os::Solaris);
     let mut buf = Vec::new();
@@ -152,6 +155,7 @@ fn solaris_model_refuses_open_max() {
 /// filter; the waker is then a pipe, and wakes work.
 #[test]
 fn waker_falls_back_to_a_pipe_without_evfilt_user() {
+    let _g = lock();
     for os in Os::ALL {
         let model = ModelKq::new(os);
         let probe = model.probe();
@@ -240,6 +244,7 @@ fn a_stale_key_never_removes_the_waker() {
 /// receipts and nothing else, so no kernel can wait there or return readiness instead.
 #[test]
 fn submits_get_one_event_slot_per_change() {
+    let _g = lock();
     let model = ModelKq::new(Os::FreeBsd);
     let probe = model.probe();
     let mut sel = Kq::with_kernel(model);
@@ -267,6 +272,7 @@ fn submits_get_one_event_slot_per_change() {
 /// (documented on KqueueSelector); nobody waits on it and the wakes answer Closed.
 #[test]
 fn kqueue_close_with_a_live_waker_keeps_the_filters_until_the_last_waker() {
+    let _g = lock();
     let model = ModelKq::new(Os::MacOs);
     let probe = model.probe();
     let mut sel = Kq::with_kernel(model);
@@ -283,6 +289,7 @@ fn kqueue_close_with_a_live_waker_keeps_the_filters_until_the_last_waker() {
 /// CPython's mapping), whatever its own registrations.
 #[test]
 fn a_nested_devpoll_selector_is_always_ready() {
+    let _g = lock();
     let inner = Dp::with_kernel(ModelDevpoll::new(dp::Os::Illumos));
     let mut outer: PollSelector<RawFd, ()> = PollSelector::new();
     outer
@@ -297,6 +304,7 @@ fn a_nested_devpoll_selector_is_always_ready() {
 /// OpenBSD EPIPE, NetBSD EBADF, accepted by macOS), a tty or /dev/null on macOS (EINVAL).
 #[test]
 fn per_os_refusals_at_register() {
+    let _g = lock();
     for os in Os::ALL {
         let mut sel = Kq::with_kernel(ModelKq::new(os));
         let (r, w) = pipe();

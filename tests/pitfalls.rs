@@ -1,6 +1,8 @@
 //! The classic pitfalls of readiness APIs (EINTR, fds closed or reused while registered, regular
 //! files, fds above `FD_SETSIZE`, timeout rounding, HUP/ERR, ghost epoll events, `EMFILE`), as
-//! tests, on every Linux backend: select, poll, epoll and the default selector (epoll here). The
+//! tests, on every Linux backend: select, poll, epoll and the default selector (epoll here), and
+//! on `KqueueSelector`'s and `DevpollSelector`'s code over the FreeBSD kqueue and illumos
+//! /dev/poll models of `tests/kernels/` (their arms say what those kernels do). The
 //! rules they check are listed in README.md, "Differences from CPython", and where each is
 //! enforced in ARCHITECTURE.md.
 //!
@@ -17,6 +19,8 @@
 
 #[macro_use]
 mod common;
+#[path = "kernels/mod.rs"]
+mod kernels;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
@@ -130,9 +134,16 @@ macro_rules! pitfall_tests {
                         want.sort();
                         assert_eq!(result, Ok(want));
                     }
-                    Backend::Epoll => {
+                    // kqueue(2): closing the fd removed its filters.
+                    Backend::Epoll | Backend::Kqueue => {
                         assert_eq!(result, Ok(vec![(w, EVENT_WRITE)]));
                         assert!(dt < Duration::from_secs(1));
+                    }
+                    // poll(4D): a closed fd in the set is POLLNVAL, as on poll.
+                    Backend::Devpoll => {
+                        let mut want = vec![(fd, events), (w, EVENT_WRITE)];
+                        want.sort();
+                        assert_eq!(result, Ok(want));
                     }
                     Backend::Select => assert_eq!(result, Err(Error::Os(libc::EBADF))),
                     other => unreachable!("{other}"),
@@ -170,15 +181,19 @@ macro_rules! pitfall_tests {
                 .map(|(key, ev)| (key.data, ev))
                 .collect();
             match backend(&s) {
-                Backend::Epoll => assert_eq!(ready, vec![]),
-                Backend::Poll | Backend::Select => assert_eq!(ready, vec![("old", EVENT_READ)]),
+                // kqueue: dup2 closed the registered file, which removed its filters.
+                Backend::Epoll | Backend::Kqueue => assert_eq!(ready, vec![]),
+                // /dev/poll polls whatever file the cached number holds now.
+                Backend::Poll | Backend::Select | Backend::Devpoll => {
+                    assert_eq!(ready, vec![("old", EVENT_READ)])
+                }
                 other => unreachable!("{other}"),
             }
 
             assert_eq!(s.unregister(&fd).unwrap().data, "old");
             assert!(s.get_map().unwrap().is_empty());
             assert_eq!(s.get_key(&fd).unwrap_err(), Error::NotRegistered(fd));
-            if let Some(epfd) = fileno(&s) {
+            if let (Backend::Epoll, Some(epfd)) = (backend(&s), fileno(&s)) {
                 assert!(epoll_watched(epfd).is_empty());
             }
 
@@ -217,7 +232,21 @@ macro_rules! pitfall_tests {
                     let ready = s.select(Some(Duration::ZERO)).unwrap();
                     assert_eq!(fds(&ready), vec![(w, EVENT_WRITE)]);
                 }
-                Backend::Poll | Backend::Select => {
+                // kqueue accepts a regular file; EVFILT_READ is ready only before the end
+                // (FreeBSD filt_vfsread: data = size - offset), EVFILT_WRITE always.
+                Backend::Kqueue => {
+                    s.register(file, EVENT_READ | EVENT_WRITE, ()).unwrap();
+                    let mut want = vec![(file, EVENT_WRITE), (w, EVENT_WRITE)];
+                    want.sort();
+                    let ready = s.select(Some(Duration::ZERO)).unwrap();
+                    assert_eq!(fds(&ready), want);
+                    (&f).write_all(b"x").unwrap();
+                    use std::io::{Seek, SeekFrom};
+                    (&f).seek(SeekFrom::Start(0)).unwrap();
+                    let ready = s.select(Some(Duration::ZERO)).unwrap();
+                    assert_eq!(fds(&ready)[0], (file, EVENT_READ | EVENT_WRITE));
+                }
+                Backend::Poll | Backend::Select | Backend::Devpoll => {
                     s.register(file, EVENT_READ | EVENT_WRITE, ()).unwrap();
                     let mut want = vec![(file, EVENT_READ | EVENT_WRITE), (w, EVENT_WRITE)];
                     want.sort();
@@ -434,8 +463,8 @@ macro_rules! pitfall_tests {
             let result = s.select(Some(Duration::ZERO)).map(|r| fds(&r));
             match backend(&s) {
                 Backend::Select => assert_eq!(result, Err(Error::Os(libc::EBADF))),
-                Backend::Poll => assert_eq!(result, Ok(vec![(fd, EVENT_READ)])),
-                Backend::Epoll => assert_eq!(result, Ok(vec![])),
+                Backend::Poll | Backend::Devpoll => assert_eq!(result, Ok(vec![(fd, EVENT_READ)])),
+                Backend::Epoll | Backend::Kqueue => assert_eq!(result, Ok(vec![])),
                 other => unreachable!("{other}"),
             }
             s.unregister(&fd).unwrap();
@@ -586,7 +615,7 @@ macro_rules! pitfall_tests {
                 Error::InvalidFd(-5)
             );
             assert!(s.get_map().unwrap().is_empty());
-            if let Some(epfd) = fileno(&s) {
+            if let (Backend::Epoll, Some(epfd)) = (backend(&s), fileno(&s)) {
                 assert!(epoll_watched(epfd).is_empty());
             }
 
@@ -785,6 +814,24 @@ macro_rules! pitfall_tests {
             assert_waited(dt, t, Duration::from_secs(2));
         }
     };
+}
+
+/// `KqueueSelector`'s code over the FreeBSD kqueue model (tests/kernels/kqueue.rs).
+mod kqueue_model_freebsd {
+    use super::*;
+
+    backend!(kqueue_model kernels::kqueue::Os::FreeBsd);
+
+    pitfall_tests!();
+}
+
+/// `DevpollSelector`'s code over the illumos /dev/poll model (tests/kernels/devpoll.rs).
+mod devpoll_model_illumos {
+    use super::*;
+
+    backend!(devpoll_model kernels::devpoll::Os::Illumos);
+
+    pitfall_tests!();
 }
 
 mod select {

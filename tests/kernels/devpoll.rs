@@ -71,12 +71,22 @@ impl ModelDevpoll {
         let mut fds = [0; 2];
         // SAFETY: fds is valid for writes of two ints.
         assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        // SAFETY: the read end is ours; closing it widows the write end (POLLERR when polled).
-        unsafe { libc::close(fds[0]) };
+        // The write end moves to the read end's (lower) number, which closes the read end:
+        // the write end is widowed (POLLERR when polled), and the model's fd is the lowest
+        // number it took, as one open("/dev/poll") would be.
+        // SAFETY: both numbers are ours; dup2 replaces the read end's file (Android's libc
+        // has no dup3), then close-on-exec is set again.
+        let moved = unsafe { libc::dup2(fds[1], fds[0]) };
+        assert_eq!(moved, fds[0]);
+        // SAFETY: F_SETFD takes one int flag; fds[0] is ours.
+        let set = unsafe { libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC) };
+        assert_eq!(set, 0);
+        // SAFETY: the original write-end number is ours and now redundant.
+        unsafe { libc::close(fds[1]) };
         ModelDevpoll {
             os,
-            // SAFETY: fds[1] is new and owned by nobody else.
-            fd: unsafe { OwnedFd::from_raw_fd(fds[1]) },
+            // SAFETY: fds[0] now holds the write end, owned by nobody else.
+            fd: unsafe { OwnedFd::from_raw_fd(fds[0]) },
             pid: getpid(),
             state: Arc::new(Mutex::new(State::default())),
         }

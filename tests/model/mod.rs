@@ -43,6 +43,15 @@ use ioselectors::{
 };
 use ioselectors_sys as sys;
 
+use crate::kernels::devpoll::{ModelDevpoll, Os as DevpollOs};
+
+/// `DevpollSelector`'s code over a `/dev/poll` model.
+type DevpollModel = ioselectors::GenericSelector<
+    ioselectors::__kernels::devpoll::DevpollBackend<ModelDevpoll>,
+    RawFd,
+    u8,
+>;
+
 /// The first fd number of the pool: high enough that nothing the process opens by itself
 /// (an epoll fd, a `/proc` listing) lands on a pool number, low enough for any `RLIMIT_NOFILE`.
 pub const BASE_FD: RawFd = 200;
@@ -66,16 +75,27 @@ pub enum Backend {
     Epoll,
     /// `DefaultSelector::new()` (epoll on Linux).
     Default,
+    /// `DevpollSelector`'s code over the illumos `/dev/poll` model (`tests/kernels/`).
+    DevpollIllumos,
+    /// `DevpollSelector`'s code over the Solaris `/dev/poll` model.
+    DevpollSolaris,
 }
 
 impl Backend {
-    /// Every Linux backend.
-    pub const ALL: [Backend; 4] = [
+    /// Every Linux backend, then /dev/poll's code over its models.
+    pub const ALL: [Backend; 6] = [
         Backend::Select,
         Backend::Poll,
         Backend::Epoll,
         Backend::Default,
+        Backend::DevpollIllumos,
+        Backend::DevpollSolaris,
     ];
+
+    /// Whether this runs over an in-memory kernel model (slower: fewer generated sequences).
+    pub fn is_model(self) -> bool {
+        matches!(self, Backend::DevpollIllumos | Backend::DevpollSolaris)
+    }
 
     fn is_epoll(self) -> bool {
         matches!(self, Backend::Epoll | Backend::Default)
@@ -680,7 +700,9 @@ impl Model {
                     }
                 }
             }
-            Backend::Poll => {
+            // /dev/poll caches masks by fd number and polls whatever file is there now, a
+            // closed number as POLLNVAL (poll(4D)): poll's rules.
+            Backend::Poll | Backend::DevpollIllumos | Backend::DevpollSolaris => {
                 for (&fd, &(ev, _)) in &self.keys {
                     let e = match w.ofd_at(fd) {
                         None => Events::READ_WRITE, // POLLNVAL
@@ -1165,6 +1187,20 @@ pub fn run_ops(backend: Backend, ops: &[Op]) {
             || DefaultSelector::<RawFd, u8>::new().expect("DefaultSelector::new"),
             |s| s.fileno().ok(),
             DefaultSelector::waker,
+            ops,
+        ),
+        Backend::DevpollIllumos => run_with(
+            backend,
+            || DevpollModel::with_kernel(ModelDevpoll::new(DevpollOs::Illumos)),
+            |_| None,
+            DevpollModel::waker,
+            ops,
+        ),
+        Backend::DevpollSolaris => run_with(
+            backend,
+            || DevpollModel::with_kernel(ModelDevpoll::new(DevpollOs::Solaris)),
+            |_| None,
+            DevpollModel::waker,
             ops,
         ),
     }

@@ -80,6 +80,7 @@ fn find_ready_matching<D>(
 macro_rules! selector_tests {
     () => {
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_register() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -118,6 +119,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -139,6 +141,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_fd_close() {
             let (rd, wr) = pair();
             let mut s: Sel<RawFd, ()> = new();
@@ -154,6 +157,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_fd_close_and_reuse() {
             let (rd, wr) = pair();
             let (rd, wr) = (OwnedFd::from(rd), OwnedFd::from(wr));
@@ -174,6 +178,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_socket_close() {
             let (a, b) = pair();
             let (rd, wr) = (Rc::new(PySocket::new(a)), Rc::new(PySocket::new(b)));
@@ -197,6 +202,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_modify() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, u32> = new();
@@ -244,6 +250,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_modify_unregister() {
             // bpo-30014: the fd is unregistered when the backend fails in modify(). CPython
             // mocks the poll-like backends so that their modify raises ZeroDivisionError; here
@@ -281,6 +288,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_close() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -300,6 +308,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_get_key() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -318,6 +327,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_get_map() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -354,6 +364,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_select() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -370,6 +381,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_select_read_write() {
             // gh-110038: when a file descriptor is registered for both read and write, the two
             // events must be seen on a single call to select().
@@ -406,6 +418,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_context_manager() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -437,6 +450,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_selector() {
             const NUM_SOCKETS: usize = 12;
             const MSG: &[u8] = b" This is a test.";
@@ -495,6 +509,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_empty_select() {
             // bpo-23009: select() works when no fd is registered (epoll must not be asked for
             // zero events).
@@ -503,6 +518,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_timeout() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -533,6 +549,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn test_select_interrupt_exc() {
             // CPython's SIGALRM handler raises InterruptSelect, which aborts select(30) at once.
             // A Rust signal handler cannot unwind, and select() retries EINTR against its
@@ -566,6 +583,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn test_select_interrupt_noraise() {
             // The handler returns: select() is interrupted (EINTR) and retried with the time
             // left (PEP 475). The handler is installed without SA_RESTART and the signal is sent
@@ -587,6 +605,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_register_bad_fd() {
             // CPython's kqueue test (KqueueSelector must raise EBADF for a closed fd). In
             // ioselectors every backend does, select and poll included (CPython's accept it).
@@ -602,6 +621,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_empty_select_timeout() {
             // CPython's kqueue test (bpo-23009, bpo-29255): the timeout is applied when no fd is
             // registered. It holds for every backend.
@@ -618,6 +638,7 @@ macro_rules! selector_tests {
 macro_rules! scalable_tests {
     () => {
         #[test]
+        #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
         fn test_above_fd_setsize() {
             // A scalable implementation should have no problem with more than FD_SETSIZE file
             // descriptors. In a child process: it raises RLIMIT_NOFILE and opens thousands of
@@ -715,6 +736,10 @@ mod epoll {
     scalable_tests!();
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn test_register_file() {
         // epoll(7) returns EPERM when given a file to watch (Python: OSError)
         let f = temp_file();
@@ -737,6 +762,10 @@ mod epoll {
     /// the key would make that `EEXIST`).
     #[cfg(any(target_os = "linux", target_os = "android"))] // /proc/self/fdinfo
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn modify_failure_after_fd_reuse_drops_key() {
         let _lock = lock(); // a closed file must really be closed (common::lock)
         let (a, _b) = pair();

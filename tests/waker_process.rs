@@ -38,6 +38,10 @@ fn backends() -> Vec<Backend> {
 /// A SIGALRM handler calling `wake()` ends a `select(3 s)` early, on every backend. Without the
 /// wake the select would retry after EINTR and wait its 3 s.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "installs a signal handler (sigemptyset), which Miri does not support"
+)]
 fn signal_handler_wake_ends_select_early() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: an all-zero sigaction is valid (no flags, SIG_DFL); the mask is emptied below.
@@ -99,6 +103,10 @@ fn open_fds() -> Option<usize> {
 /// 1 000 cycles of create / waker / wake / close (and of drop with the waker outliving it) per
 /// backend leave no fd behind.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn no_fd_leak_over_1000_cycles() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(before) = open_fds() else {

@@ -63,12 +63,15 @@ fn signal_handler_wake_ends_select_early() {
         HANDLER_WAKER.store(waker, Ordering::SeqCst);
         // SAFETY: pthread_self takes no argument.
         let me = unsafe { libc::pthread_self() } as usize;
+        // Before the spawn: the signal comes at least 300 ms after this instant however late
+        // this thread runs again after spawning (under valgrind the new thread can run first for
+        // a long while, and `start` taken after the spawn once made the select look early).
+        let start = Instant::now();
         let killer = thread::spawn(move || {
             thread::sleep(Duration::from_millis(300));
             // SAFETY: `me` is the test thread, alive until it joins this thread.
             unsafe { libc::pthread_kill(me as libc::pthread_t, libc::SIGALRM) }
         });
-        let start = Instant::now();
         let ready = sel.select(Some(Duration::from_secs(3))).unwrap();
         let elapsed = start.elapsed();
         assert_eq!(killer.join().unwrap(), 0);

@@ -215,6 +215,10 @@ fn count(lines: &[String], prefix: &str) -> usize {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn client_is_echoed_by_every_backend() {
     let (Some(server_bin), Some(client_bin)) = (example("echo_server"), example("echo_client"))
     else {
@@ -269,6 +273,10 @@ fn client_is_echoed_by_every_backend() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn quiet_server_prints_only_the_listening_line() {
     let (Some(server_bin), Some(client_bin)) = (example("echo_server"), example("echo_client"))
     else {
@@ -308,6 +316,10 @@ fn quiet_server_prints_only_the_listening_line() {
 /// the server's send buffer hold (Linux caps them at `tcp_rmem`/`tcp_wmem`'s maximum, 6 and
 /// 4 MiB by default), so the server must reach that line while the client does not read.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn partial_writes_are_kept_and_drained() {
     // The server logs every read (a line of about 16 KB for 4 KiB), so before its first short
     // write it formats and prints some 17 MB: 11 to 33 s for an armv7 server under qemu-user on
@@ -395,6 +407,10 @@ fn partial_writes_are_kept_and_drained() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn port_in_use_is_a_one_line_error_with_status_2() {
     let Some(server_bin) = example("echo_server") else {
         return;
@@ -418,6 +434,10 @@ fn port_in_use_is_a_one_line_error_with_status_2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn bad_options_exit_2_and_help_exits_0() {
     let (Some(server_bin), Some(client_bin)) = (example("echo_server"), example("echo_client"))
     else {
@@ -441,6 +461,10 @@ fn bad_options_exit_2_and_help_exits_0() {
 
 /// The client must notice a wrong echo, and a refused connection, and exit 1.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn client_fails_on_a_wrong_echo_and_on_no_server() {
     let Some(client_bin) = example("echo_client") else {
         return;
@@ -517,6 +541,10 @@ fn client_fails_on_a_wrong_echo_and_on_no_server() {
 /// and exits 0, on every backend, for each of the two signals.
 #[cfg(unix)]
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binaries (posix_spawn), which Miri cannot run"
+)]
 fn signal_shuts_the_server_down_cleanly() {
     let Some(server_bin) = example("echo_server") else {
         return;

@@ -131,6 +131,7 @@ fn figures<S: BaseSelector<RawFd, ()>>(mut sel: S, fd: RawFd) -> (isize, isize, 
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
 fn one_registration_at_the_highest_fd_costs_little_and_unregistering_gives_it_back() {
     let fd = highest_fd();
     let (_a, b) = UnixStream::pair().expect("socketpair");
@@ -213,6 +214,10 @@ fn reuse_figures<S: BaseSelector<RawFd, ()>>(mut sel: S, fd: RawFd) -> (isize, u
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn unregister_then_register_before_the_next_select_reuses_the_pages() {
     let (_a, b) = UnixStream::pair().expect("socketpair");
     // Far from the fds the test harness has open, so its pages are this registration's alone.

@@ -59,6 +59,10 @@ fn run_reporting(backend: Backend, what: &str, ops: &[Op]) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn generated_sequences_match_the_model() {
     let _guard = FDS.lock().unwrap_or_else(|e| e.into_inner());
     let sequences = env_u64("MODEL_SEQUENCES", 4_000);
@@ -91,6 +95,10 @@ fn generated_sequences_match_the_model() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn seed_corpus_matches_the_model() {
     let _guard = FDS.lock().unwrap_or_else(|e| e.into_inner());
     // MODEL_CORPUS=fuzz/corpus/ops replays a local fuzz corpus instead (on every backend,
@@ -300,6 +308,10 @@ pub fn directed() -> Vec<(&'static str, Vec<Op>)> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn directed_sequences_match_the_model() {
     let _guard = FDS.lock().unwrap_or_else(|e| e.into_inner());
     for (name, ops) in directed() {

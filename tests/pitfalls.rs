@@ -64,6 +64,7 @@ macro_rules! pitfall_tests {
         /// signals are sent to the selecting thread: `setitimer(ITIMER_REAL)` signals the
         /// process, and in a multi-threaded test binary another thread may take them.
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn eintr_periodic_signal_waits_out_timeout() {
             let _lock = lock();
             let _handler = SignalHandler::install(libc::SIGALRM);
@@ -84,6 +85,7 @@ macro_rules! pitfall_tests {
         /// empty) until an fd is ready, and then reports exactly that fd (select's sets are
         /// rebuilt for every retry, so no stale "ready" bits).
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn eintr_periodic_signal_then_ready() {
             let _lock = lock();
             let _handler = SignalHandler::install(libc::SIGALRM);
@@ -114,6 +116,7 @@ macro_rules! pitfall_tests {
         /// file and reports nothing; select(2) fails the whole call with `EBADF`. Unregistering
         /// the closed fd succeeds and the selector works again.
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn fd_closed_while_registered() {
             let _lock = lock();
             let (_peer, wr) = pair();
@@ -161,6 +164,7 @@ macro_rules! pitfall_tests {
         /// same on each). Unregister succeeds, the map is consistent, and the number can be
         /// registered again.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn fd_number_reused() {
             let _lock = lock(); // a closed file must really be closed (common::lock)
             let (a, _b) = pair();
@@ -207,6 +211,7 @@ macro_rules! pitfall_tests {
         /// leaves the map (and the kernel) as they were; select and poll accept a regular file
         /// and always report it ready.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn regular_file() {
             let f = temp_file();
             let file = f.as_raw_fd();
@@ -268,6 +273,7 @@ macro_rules! pitfall_tests {
         /// (CPython's select() refuses them); the other backends never had a limit. The sets
         /// shrink again when the high fds are unregistered.
         #[test]
+        #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
         fn fds_above_fd_setsize() {
             let name = concat!(module_path!(), "::fds_above_fd_setsize");
             if skip_select_above_fd_setsize_under_qemu(name, backend(&new::<RawFd, ()>())) {
@@ -325,6 +331,7 @@ macro_rules! pitfall_tests {
         /// Where the hard limit cannot hold 10 000 pairs (and cannot be raised), as many as it
         /// holds (9 968 under a hard limit of 20 000); skipped below 5 000.
         #[test]
+        #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
         fn ten_thousand_socketpairs() {
             let name = concat!(module_path!(), "::ten_thousand_socketpairs");
             if skip_select_above_fd_setsize_under_qemu(name, backend(&new::<RawFd, ()>())) {
@@ -386,6 +393,7 @@ macro_rules! pitfall_tests {
         /// whole millisecond on the backends that count in ms), and the thread sleeps through
         /// the waits rather than spinning: its CPU time stays well under the wall time.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn sub_millisecond_timeouts_never_busy_loop() {
             let (rd, _wr) = pair();
             let mut s: Sel<RawFd, ()> = new();
@@ -416,6 +424,7 @@ macro_rules! pitfall_tests {
         /// "Differences from CPython": timeouts are rounded up once to the backend's unit, never to
         /// zero.)
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn nanosecond_timeouts_still_wait() {
             let (rd, _wr) = pair();
             let mut s: Sel<RawFd, ()> = new();
@@ -439,6 +448,7 @@ macro_rules! pitfall_tests {
         /// fd's kernel answer comes through (select(2)'s EBADF, poll's POLLNVAL). Negative
         /// timeouts (zero in Python) cannot be written with `Duration`.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn zero_timeout_makes_the_syscall() {
             let _lock = lock();
             let (rd, wr) = pair();
@@ -475,6 +485,7 @@ macro_rules! pitfall_tests {
         /// closed exactly once: a file opened after close() takes the freed number, and
         /// dropping the selector leaves that file alone.
         #[test]
+        #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
         fn create_close_cycles_leak_no_fd() {
             in_child(module_path!(), "create_close_cycles_leak_no_fd", || {
                 let (rd, _wr) = pair();
@@ -512,6 +523,7 @@ macro_rules! pitfall_tests {
         /// reports WRITE, any bit but OUT reports READ, masked with the key's events); the
         /// expected values are CPython's, backend by backend.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn hup_and_err_mapping() {
             let _lock = lock(); // a closed file must really be closed (common::lock)
             let rw = EVENT_READ | EVENT_WRITE;
@@ -558,6 +570,7 @@ macro_rules! pitfall_tests {
         /// and poll keep polling the old fds and accept registrations, and epoll raises
         /// ValueError.)
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn closed_selector() {
             let (rd, _wr) = pair();
             let r = rd.as_raw_fd();
@@ -594,6 +607,7 @@ macro_rules! pitfall_tests {
         /// the old key and its kernel registration (CPython's select loses the registration,
         /// and its poll and epoll store the invalid mask).
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn invalid_masks_and_negative_fds() {
             let (rd, wr) = pair();
             let r = rd.as_raw_fd();
@@ -654,6 +668,7 @@ macro_rules! pitfall_tests {
         /// the snapshot (as in Python's list) but are gone from the map and from the next
         /// select.
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn unregister_while_walking_select_results() {
             #[derive(Clone, Copy, Debug, PartialEq)]
             enum Callback {
@@ -761,6 +776,7 @@ macro_rules! pitfall_tests {
         /// `select_ready` reports what `select` reports, borrowing the keys stored in the
         /// selector. (tests/alloc_free.rs shows it allocates nothing in a steady state.)
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn select_ready_matches_select() {
             let (r1, w1) = pair();
             let (r2, w2) = pair();
@@ -864,6 +880,10 @@ mod epoll {
     /// the selector never reports it, and the first wait that sees it rebuilds the epoll
     /// instance (same fd number) without it.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn ghost_events_after_fd_reuse() {
         let _lock = lock(); // a closed file must really be closed (common::lock)
         let (a, b) = pair();
@@ -905,6 +925,10 @@ mod epoll {
     /// that is ready must not end `select` early: with nothing registered ready, a 300 ms
     /// select waits the 300 ms and returns nothing, every time (no caller loop spins).
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn ready_ghost_does_not_cut_the_timeout() {
         let _lock = lock();
         let (x, peer) = pair();
@@ -936,6 +960,10 @@ mod epoll {
     /// A ready ghost whose number is registered again for another file: only the new file's
     /// own readiness is reported under the new key.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn ready_ghost_not_reported_under_a_new_key() {
         let _lock = lock();
         let (x, peer) = pair();
@@ -982,6 +1010,7 @@ mod default {
 /// are free again, `DefaultSelector` is epoll, not poll. In a child process (it lowers
 /// `RLIMIT_NOFILE` and counts fds).
 #[test]
+#[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
 fn emfile_on_construction() {
     in_child(module_path!(), "emfile_on_construction", || {
         use ioselectors::{DefaultSelector, EpollSelector, PollSelector, SelectSelector};

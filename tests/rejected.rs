@@ -39,6 +39,7 @@ fn assert_usable(mut stream: UnixStream, peer: &mut UnixStream) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
 fn refused_registrations_give_the_stream_and_data_back() {
     let _guard = lock(); // closed_fd() must stay closed
     for backend in [Backend::Select, Backend::Poll, Backend::Epoll] {

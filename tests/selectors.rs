@@ -83,6 +83,7 @@ fn find_ready_matching<D>(
 macro_rules! selector_tests {
     () => {
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_register() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -121,6 +122,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -142,6 +144,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_fd_close() {
             let (rd, wr) = pair();
             let mut s: Sel<RawFd, ()> = new();
@@ -157,6 +160,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_fd_close_and_reuse() {
             let (rd, wr) = pair();
             let (rd, wr) = (OwnedFd::from(rd), OwnedFd::from(wr));
@@ -177,6 +181,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_unregister_after_socket_close() {
             let (a, b) = pair();
             let (rd, wr) = (Rc::new(PySocket::new(a)), Rc::new(PySocket::new(b)));
@@ -200,6 +205,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_modify() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, u32> = new();
@@ -247,6 +253,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_modify_unregister() {
             // bpo-30014: the fd is unregistered when the backend fails in modify(). CPython
             // mocks the poll-like backends so that their modify raises ZeroDivisionError; here
@@ -284,6 +291,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_close() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -303,6 +311,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_get_key() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -321,6 +330,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_get_map() {
             let (rd, _wr) = pair();
             let mut s: Sel<Obj<'_>, &str> = new();
@@ -357,6 +367,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_select() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -373,6 +384,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_select_read_write() {
             // gh-110038: when a file descriptor is registered for both read and write, the two
             // events must be seen on a single call to select().
@@ -409,6 +421,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_context_manager() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -440,6 +453,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_selector() {
             const NUM_SOCKETS: usize = 12;
             const MSG: &[u8] = b" This is a test.";
@@ -498,6 +512,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_empty_select() {
             // bpo-23009: select() works when no fd is registered (epoll must not be asked for
             // zero events).
@@ -506,6 +521,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_timeout() {
             let (rd, wr) = pair();
             let mut s: Sel<Obj<'_>, ()> = new();
@@ -536,6 +552,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn test_select_interrupt_exc() {
             // CPython's SIGALRM handler raises InterruptSelect, which aborts select(30) at once.
             // A Rust signal handler cannot unwind, and select() retries EINTR against its
@@ -569,6 +586,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "installs a signal handler (sigemptyset), which Miri does not support")]
         fn test_select_interrupt_noraise() {
             // The handler returns: select() is interrupted (EINTR) and retried with the time
             // left (PEP 475). The handler is installed without SA_RESTART and the signal is sent
@@ -590,6 +608,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "calls getrlimit, which Miri does not support")]
         fn test_register_bad_fd() {
             // CPython's kqueue test (KqueueSelector must raise EBADF for a closed fd). In
             // ioselectors every backend does, select and poll included (CPython's accept it).
@@ -605,6 +624,7 @@ macro_rules! selector_tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
         fn test_empty_select_timeout() {
             // CPython's kqueue test (bpo-23009, bpo-29255): the timeout is applied when no fd is
             // registered. It holds for every backend.
@@ -621,6 +641,7 @@ macro_rules! selector_tests {
 macro_rules! scalable_tests {
     () => {
         #[test]
+        #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
         fn test_above_fd_setsize() {
             // A scalable implementation should have no problem with more than FD_SETSIZE file
             // descriptors. In a child process: it raises RLIMIT_NOFILE and opens thousands of
@@ -718,6 +739,10 @@ mod epoll {
     scalable_tests!();
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn test_register_file() {
         // epoll(7) returns EPERM when given a file to watch (Python: OSError)
         let f = temp_file();
@@ -740,6 +765,10 @@ mod epoll {
     /// the key would make that `EEXIST`).
     #[cfg(any(target_os = "linux", target_os = "android"))] // /proc/self/fdinfo
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
     fn modify_failure_after_fd_reuse_drops_key() {
         let _lock = lock(); // a closed file must really be closed (common::lock)
         let (a, _b) = pair();

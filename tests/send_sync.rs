@@ -42,6 +42,10 @@ fn client() -> (TcpListener, TcpStream) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn a_registered_default_selector_moves_to_another_thread() {
     let (_listener, stream) = client();
     let stream = Arc::new(stream);
@@ -62,6 +66,10 @@ fn a_registered_default_selector_moves_to_another_thread() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn a_default_selector_is_shared_between_threads() {
     let (_listener, stream) = client();
     let mut sel: DefaultSelector<TcpStream, u32> = DefaultSelector::new().unwrap();

@@ -32,30 +32,37 @@ macro_rules! backend_tests {
             }
 
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn wake_from_another_thread_returns_empty() {
                 check_wake_from_thread(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn wake_returns_ready_keys_too() {
                 check_wake_with_ready_key(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn wakes_coalesce_then_select_blocks_again() {
                 check_coalesce(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn wake_before_select_returns_at_once() {
                 check_wake_before(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn waker_outliving_selector_is_closed() {
                 check_outlive(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn waker_is_invisible_to_the_key_map() {
                 check_invisible(new());
             }
             #[test]
+            #[cfg_attr(miri, ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs")]
             fn select_ready_is_woken_too() {
                 check_select_ready(new());
             }
@@ -208,4 +215,40 @@ fn check_select_ready(mut sel: impl Sel) {
 fn fd(s: &UnixStream) -> RawFd {
     use std::os::unix::io::AsRawFd;
     s.as_raw_fd()
+}
+
+/// Wakers cloned into three threads wake while the selector is dropped under them: every
+/// `wake()` returns `Ok` (before the drop) or `Error::Closed` (after), never anything else, and
+/// once the selector is gone every wake is `Closed`. No `select` call, so Miri runs it (under
+/// several scheduler seeds in `.ci/miri`; ThreadSanitizer runs it in `.ci/sanitizers`): the
+/// closed flag, the `Arc` and the eventfd or pipe are shared across threads race-free.
+#[test]
+fn wakes_race_the_selector_drop_from_several_threads() {
+    let mut sel = ioselectors::PollSelector::<RawFd, &'static str>::new();
+    let waker = sel.waker().unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let waker = waker.clone();
+            let barrier = barrier.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                let mut closed = 0;
+                for _ in 0..10 {
+                    match waker.wake() {
+                        Ok(()) => assert_eq!(closed, 0, "a wake succeeded after Closed"),
+                        Err(Error::Closed) => closed += 1,
+                        Err(e) => panic!("wake: {e}"),
+                    }
+                }
+                closed
+            })
+        })
+        .collect();
+    barrier.wait();
+    drop(sel);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(waker.wake(), Err(Error::Closed));
 }

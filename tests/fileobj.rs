@@ -1,6 +1,6 @@
 //! `FileObj`'s forwarding impls (`&T`, `&mut T`, `Box`, `Rc`, `Arc`, nested) report the fd of
 //! what they wrap, as Python's `_fileobj_to_fd` calls the object's own `fileno()`; std's fd
-//! types report their `as_raw_fd()`.
+//! types and the `Fd` wrapper report their `as_raw_fd()`.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -34,6 +34,12 @@ fn std_fd_types_report_as_raw_fd() {
     let owned = OwnedFd::from(b);
     let raw = owned.as_raw_fd();
     assert_eq!(owned.fileno(), raw);
+    // `Fd(x)`, for any `AsFd` type: its FileObj, AsRawFd and AsFd all give x's fd.
+    let wrapped = ioselectors::Fd(&a);
+    assert_eq!(wrapped.fileno(), a.as_raw_fd());
+    assert_eq!(wrapped.as_raw_fd(), a.as_raw_fd());
+    assert_eq!(wrapped.as_fd().as_raw_fd(), a.as_raw_fd());
+    assert_eq!(ioselectors::Fd(owned.as_fd()).as_raw_fd(), raw);
     assert_eq!(std::io::stdin().fileno(), 0);
     assert_eq!(std::io::stdout().fileno(), 1);
     assert_eq!(std::io::stderr().fileno(), 2);

@@ -860,7 +860,7 @@ mod devpoll {
 /// and pass `default`'s tests: CPython's `BaseSelectorTestCase` and `test_above_fd_setsize`,
 /// the same checks as `PollSelector` and `SelectSelector`. The probe cache is checked by
 /// changing the kernel's answer after the first probe.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(target_os = "linux")]
 mod fallback {
     use super::*;
     use ioselectors::{DefaultSelector, EpollSelector, PollSelector};

@@ -414,6 +414,17 @@ fn fd_set_bits_match_libc() {
         "FD_CLR bit layout differs from libc"
     );
     assert_eq!(sys::__FD_ELT(max), sys::FD_SETSIZE / sys::NFDBITS - 1);
+
+    // FD_ZERO on a set with bits left (the other half of `fds`) clears every one.
+    assert!(as_bytes(&ours).iter().any(|&b| b != 0));
+    sys::FD_ZERO(&mut ours);
+    // SAFETY: `theirs` is a valid, exclusively borrowed fd_set.
+    unsafe { libc::FD_ZERO(&mut theirs) };
+    assert!(
+        as_bytes(&ours).iter().all(|&b| b == 0),
+        "FD_ZERO left bits set"
+    );
+    assert_eq!(as_bytes(&ours), as_bytes(&theirs));
 }
 
 fn as_bytes<T>(value: &T) -> &[u8] {

@@ -28,7 +28,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(target_os = "linux")]
 pub mod seccomp;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -315,9 +315,9 @@ macro_rules! backend {
 /// interfaces to be refused (`seccomp::REFUSE_ENV`, Linux only), after installing the filter;
 /// `None` otherwise. `backend!(default)`'s `new()` calls it first.
 pub fn refused_by_parent() -> Option<Backend> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(target_os = "linux")]
     return seccomp::refuse_from_env();
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(target_os = "linux"))]
     None
 }
 

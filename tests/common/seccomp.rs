@@ -19,7 +19,7 @@
 //! qemu-user cannot run these tests: it answers `prctl(PR_SET_SECCOMP)` with `EINVAL` and does
 //! not implement `seccomp(2)` (a filter of guest syscall numbers would apply to the emulator's
 //! own host syscalls), see [`unavailable`].
-#![cfg(any(target_os = "linux", target_os = "android"))]
+#![cfg(target_os = "linux")]
 
 use std::ffi::{c_int, c_long, c_ulong};
 
@@ -207,7 +207,8 @@ pub fn unavailable() -> Option<String> {
                 Ok(qemu) if !qemu.is_empty() => format!(
                     "; under {qemu}, which refuses PR_SET_SECCOMP with EINVAL (its \
                     linux-user/syscall.c: a guest filter would apply to the emulator's own \
-                    host syscalls); these tests run on the host's kernel (.ci/run's test stage)"
+                    host syscalls); these tests run on the host's kernel (.ci/run's test stage) and \
+                    on i686 (.ci/linux-arches runs it natively)"
                 ),
                 _ => String::new(),
             }

@@ -19,13 +19,17 @@
 //! UDP socket and a child's exit.
 
 use std::io;
+#[cfg(unix)]
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ioselectors::{BaseSelector, FileObj, RawFd, ReadySet, EVENT_READ};
+#[cfg(unix)]
+use ioselectors::RawFd;
+use ioselectors::{BaseSelector, FileObj, ReadySet, EVENT_READ};
 
 /// A child process's exit as a file object: readable once the child has exited (Python's
-/// `Process.sentinel`).
+/// `Process.sentinel`). Unix only (Windows' `select` takes sockets only).
+#[cfg(unix)]
 pub enum ExitSentinel {
     /// A pidfd (Linux).
     #[cfg(target_os = "linux")]
@@ -34,6 +38,7 @@ pub enum ExitSentinel {
     Pipe(ChildStdout),
 }
 
+#[cfg(unix)]
 impl FileObj for ExitSentinel {
     fn fileno(&self) -> RawFd {
         match self {
@@ -46,6 +51,7 @@ impl FileObj for ExitSentinel {
 
 /// Spawns `command` (its stdout becomes the sentinel pipe) and returns it with its
 /// [`ExitSentinel`]: a pidfd on Linux when `pidfd_open` works, the pipe otherwise.
+#[cfg(unix)]
 pub fn spawn_with_sentinel(command: &mut Command) -> io::Result<(Child, ExitSentinel)> {
     let mut child = command.stdout(Stdio::piped()).spawn()?;
     let pipe = child.stdout.take().expect("stdout was piped");
@@ -115,16 +121,21 @@ fn main() -> io::Result<()> {
     let udp = UdpSocket::bind("127.0.0.1:0")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (server, _) = listener.accept()?;
+    #[cfg(unix)]
     let (mut child, exit) = spawn_with_sentinel(Command::new("sleep").arg("0.2"))?;
+    #[cfg(unix)]
     let objects: [&dyn FileObj; 4] = [&listener, &udp, &server, &exit];
+    #[cfg(not(unix))]
+    let objects: [&dyn FileObj; 3] = [&listener, &udp, &server];
     let start = Instant::now();
     let ready = wait(&objects, Some(Duration::from_millis(100)))?;
     println!("nothing ready: {} after {:?}", ready.len(), start.elapsed());
     client.write_all(b"x")?;
     UdpSocket::bind("127.0.0.1:0")?.send_to(b"y", udp.local_addr()?)?;
-    // Until the child has exited, consuming what each wait returns.
-    let mut exited = false;
-    while !exited {
+    // Until the child has exited (unix; elsewhere until the stream was read), consuming what
+    // each wait returns.
+    let mut done = false;
+    while !done {
         for obj in wait(&objects, None)? {
             if std::ptr::addr_eq(obj, &udp) {
                 println!("ready: the UDP socket");
@@ -132,15 +143,17 @@ fn main() -> io::Result<()> {
             } else if std::ptr::addr_eq(obj, &server) {
                 println!("ready: the accepted stream");
                 std::io::Read::read(&mut &server, &mut [0; 8])?;
-            } else if std::ptr::addr_eq(obj, &exit) {
+                done |= cfg!(not(unix));
+            } else if cfg!(unix) && std::ptr::addr_eq(obj, objects[objects.len() - 1]) {
                 println!("ready: the child's exit");
-                exited = true;
+                done = true;
             } else {
                 println!("ready: the listener");
                 listener.accept()?;
             }
         }
     }
+    #[cfg(unix)]
     println!("child: {}", child.wait()?);
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! example's code is included here and talks to real child processes.
 #![cfg(all(unix, feature = "std"))]
 
+#[macro_use]
+#[allow(unused_macros)]
+mod common;
+
 #[allow(dead_code)]
 #[path = "../examples/communicate.rs"]
 mod communicate;
@@ -102,5 +106,35 @@ fn timeout_then_kill_then_communicate() {
     assert!(
         !status.success() && status.code().is_none(),
         "killed: {status:?}"
+    );
+}
+
+/// The example binary itself (`cargo run --example communicate`) runs to completion and prints
+/// what it did.
+#[test]
+fn example_binary_runs() {
+    let Some(path) = common::example_binary("example_binary_runs", "communicate") else {
+        return;
+    };
+    let out = std::process::Command::new(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}: {}\n{stdout}{}",
+        path.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("echo: 1000000 bytes out, 1000000 bytes err"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("TimeoutExpired, output so far: \"partial stdout\\n\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("after kill(): stdout \"partial stdout\\n\", stderr \"partial stderr\\n\""),
+        "{stdout}"
     );
 }

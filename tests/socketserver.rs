@@ -2,6 +2,10 @@
 //! real: the example's code is included here and serves real loopback TCP clients.
 #![cfg(all(unix, feature = "std"))]
 
+#[macro_use]
+#[allow(unused_macros)]
+mod common;
+
 #[allow(dead_code)]
 #[path = "../examples/socketserver.rs"]
 mod socketserver;
@@ -72,4 +76,24 @@ fn serve_again_after_shutdown() {
             serving.join().unwrap().unwrap();
         });
     }
+}
+
+/// The example binary itself (`cargo run --example socketserver`) runs to completion and prints
+/// what it did.
+#[test]
+fn example_binary_runs() {
+    let Some(path) = common::example_binary("example_binary_runs", "socketserver") else {
+        return;
+    };
+    let out = std::process::Command::new(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}: {}\n{stdout}{}",
+        path.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("hello 0\nhello 1\nhello 2\n"), "{stdout}");
+    assert!(stdout.contains("shutdown() took"), "{stdout}");
 }

@@ -3,6 +3,10 @@
 //! a child process's exit, with `wait`'s deadline semantics.
 #![cfg(all(unix, feature = "std"))]
 
+#[macro_use]
+#[allow(unused_macros)]
+mod common;
+
 #[allow(dead_code)]
 #[path = "../examples/wait.rs"]
 mod wait;
@@ -158,4 +162,25 @@ fn deadline_semantics() {
     let ready = wait(&objects, None).unwrap();
     assert!(std::ptr::eq(ready[0], &b));
     drop(writer.join().unwrap());
+}
+
+/// The example binary itself (`cargo run --example wait`) runs to completion and prints
+/// what it did.
+#[test]
+fn example_binary_runs() {
+    let Some(path) = common::example_binary("example_binary_runs", "wait") else {
+        return;
+    };
+    let out = std::process::Command::new(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}: {}\n{stdout}{}",
+        path.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("nothing ready: 0 after"), "{stdout}");
+    assert!(stdout.contains("ready: the child's exit"), "{stdout}");
+    assert!(stdout.contains("child: exit status: 0"), "{stdout}");
 }

@@ -384,6 +384,45 @@ pub fn cannot_run(test: &str, why: &str) {
     println!("SKIPPED: {test}: {why}");
 }
 
+/// `target/<profile>/examples/<name>`, found from the test binary's path
+/// (`target/<profile>/deps/<test>-<hash>`), for the tests that run an example binary:
+/// `None` (after [`cannot_run`]) when it was not built (`cargo test` builds the examples;
+/// `cargo test --test <name>` alone does not); a panic when it is older than its source.
+pub fn example_binary(test: &str, name: &str) -> Option<std::path::PathBuf> {
+    use std::path::Path;
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary in target/<profile>/deps");
+    let path = dir.join("examples").join(name);
+    if !path.exists() {
+        cannot_run(
+            test,
+            &format!(
+                "{} not built; run `cargo test` (which builds the examples) or `cargo build --examples` first",
+                path.display()
+            ),
+        );
+        return None;
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{name}.rs"));
+    let mtime = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    assert!(
+        mtime(&source) <= mtime(&path),
+        "{} is older than {}: rebuild it with `cargo build --examples` (or run plain `cargo test`)",
+        path.display(),
+        source.display()
+    );
+    Some(path)
+}
+
 /// The one thing an emulator may skip, and why (reproduced without this crate by
 /// `.ci/qemu-select.c`, which `.ci/linux-arches` runs under each qemu before the tests).
 pub const QEMU_SELECT_ABOVE_FD_SETSIZE: &str = "qemu-user's select() emulation aborts on an fd >= \

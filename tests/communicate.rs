@@ -32,6 +32,10 @@ fn input(len: usize) -> Vec<u8> {
 /// all three at once: a child that fills a pipe blocks until we read, so a one-stream-at-a-time
 /// exchange would deadlock.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn eight_mib_each_way() {
     let input = input(8 << 20);
     let mut proc = Popen::new(Command::new("tee").arg("/dev/stderr")).unwrap();
@@ -45,6 +49,10 @@ fn eight_mib_each_way() {
 /// A child that closes its stdin before reading anything: the writes fail with `EPIPE`, which
 /// `communicate` ignores (CPython: `except BrokenPipeError`); output and exit code still come.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn child_closing_stdin_early() {
     let script = "exec 0<&-; echo out; echo err >&2; exit 3";
     let mut proc = Popen::new(Command::new("sh").args(["-c", script])).unwrap();
@@ -64,6 +72,10 @@ fn child_closing_stdin_early() {
 ///     outs, errs = proc.communicate()
 /// ```
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn timeout_then_kill_then_communicate() {
     let script = "echo partial stdout; echo partial stderr >&2; exec sleep 3600";
     let mut proc = Popen::new(Command::new("sh").args(["-c", script])).unwrap();
@@ -112,6 +124,10 @@ fn timeout_then_kill_then_communicate() {
 /// The example binary itself (`cargo run --example communicate`) runs to completion and prints
 /// what it did.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binary: spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn example_binary_runs() {
     let Some(path) = common::example_binary("example_binary_runs", "communicate") else {
         return;

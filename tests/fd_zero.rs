@@ -14,6 +14,10 @@ use common::*;
 use ioselectors::{Backend, BaseSelector, DefaultSelector, Error, EVENT_READ, EVENT_WRITE};
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn fd_zero_registers_and_reports() {
     in_child(module_path!(), "fd_zero_registers_and_reports", || {
         let (a, b) = pair();

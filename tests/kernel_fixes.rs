@@ -52,6 +52,7 @@ const FIVE: Option<Duration> = Some(Duration::from_secs(5));
 /// fork: the child has no kqueue (kqueue(2)); the selector and its `EVFILT_USER` waker answer
 /// Closed there, make no kevent call and close no number. The parent's selector is unaffected.
 #[test]
+#[cfg_attr(miri, ignore = "forks, which Miri does not support")]
 fn kqueue_after_fork_is_closed_in_the_child() {
     let _g = lock();
     for os in Os::ALL {
@@ -111,6 +112,10 @@ fn kqueue_after_fork_is_closed_in_the_child() {
 /// DP_POLL's dp_nfds is the number of registered fds (plus the waker), not the buffer's
 /// capacity, which grows by doubling and on Solaris reaches OPEN_MAX → EINVAL.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn devpoll_asks_for_as_many_records_as_fds() {
     let _g = lock();
     for os in dp::Os::ALL {
@@ -138,6 +143,10 @@ fn devpoll_asks_for_as_many_records_as_fds() {
 
 /// Solaris refuses dp_nfds >= OPEN_MAX: the model does, so the selector must never ask it.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn solaris_model_refuses_open_max() {
     let _g = lock();
     use ioselectors::__kernels::devpoll::Kernel;
@@ -154,6 +163,10 @@ fn solaris_model_refuses_open_max() {
 /// A kernel without EVFILT_USER (NetBSD 9, OpenBSD before 7.5) answers EINVAL to the waker's
 /// filter; the waker is then a pipe, and wakes work.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn waker_falls_back_to_a_pipe_without_evfilt_user() {
     let _g = lock();
     for os in Os::ALL {
@@ -174,6 +187,10 @@ fn waker_falls_back_to_a_pipe_without_evfilt_user() {
 /// modify after the fd was closed and its number reused: closing removed the filters
 /// (kqueue(2)); the key says READ|WRITE, so the kernel must watch both on the new file.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn kqueue_modify_after_the_number_was_reused_watches_the_keys_events() {
     let _g = lock();
     for os in Os::ALL {
@@ -198,6 +215,10 @@ fn kqueue_modify_after_the_number_was_reused_watches_the_keys_events() {
 /// now has: unregister must not remove the waker's filter or record; modify fails with
 /// ENOENT (the key is dropped, as on epoll) and leaves the waker too.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn a_stale_key_never_removes_the_waker() {
     let _g = lock();
     for os in [Os::NetBsd9, Os::OpenBsd] {
@@ -243,6 +264,10 @@ fn a_stale_key_never_removes_the_waker() {
 /// register, modify and unregister hand kevent one event slot per change: room for the
 /// receipts and nothing else, so no kernel can wait there or return readiness instead.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn submits_get_one_event_slot_per_change() {
     let _g = lock();
     let model = ModelKq::new(Os::FreeBsd);
@@ -288,6 +313,10 @@ fn kqueue_close_with_a_live_waker_keeps_the_filters_until_the_last_waker() {
 /// DevpollSelector registered in another selector is always reported ready (as READ, by
 /// CPython's mapping), whatever its own registrations.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn a_nested_devpoll_selector_is_always_ready() {
     let _g = lock();
     let inner = Dp::with_kernel(ModelDevpoll::new(dp::Os::Illumos));
@@ -303,6 +332,10 @@ fn a_nested_devpoll_selector_is_always_ready() {
 /// The per-OS refusals the README documents: a pipe whose reader is gone (FreeBSD/DragonFly/
 /// OpenBSD EPIPE, NetBSD EBADF, accepted by macOS), a tty or /dev/null on macOS (EINVAL).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
 fn per_os_refusals_at_register() {
     let _g = lock();
     for os in Os::ALL {

@@ -74,17 +74,29 @@ fn order<S: BaseSelector<UnixStream, u32>>(mut sel: S) -> Vec<u32> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn select_order_is_cpythons() {
     assert_eq!(order(SelectSelector::new()), [3, 4, 0, 22, 5]);
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn poll_order_is_cpythons() {
     assert_eq!(order(PollSelector::new()), [0, 22, 3, 4, 5]);
 }
 
 #[cfg(ioselectors_epoll)]
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn epoll_order_is_cpythons() {
     assert_eq!(
         order(ioselectors::EpollSelector::new().unwrap()),
@@ -141,16 +153,28 @@ fn owned_loop<S: BaseSelector<UnixStream, Vec<u8>>>(mut sel: S) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn owned_loop_select() {
     owned_loop(SelectSelector::new());
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn owned_loop_poll() {
     owned_loop(PollSelector::new());
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn owned_loop_default() {
     owned_loop(ioselectors::DefaultSelector::new().unwrap());
 }
@@ -183,6 +207,10 @@ fn generic_waker<S: BaseSelector<UnixStream, ()>>(mut sel: S) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn generic_waker_and_deadline() {
     generic_waker(SelectSelector::new());
     generic_waker(PollSelector::new());
@@ -192,6 +220,10 @@ fn generic_waker_and_deadline() {
 /// Mixed types in one selector, owned: `Box<dyn Trait>` over a socket and a child's stdout pipe
 /// (registration order on poll).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn mixed_types_boxed() {
     trait Stream: ioselectors::FileObj + Read {}
     impl<T: ioselectors::FileObj + Read> Stream for T {}
@@ -224,6 +256,10 @@ fn mixed_types_boxed() {
 #[cfg(ioselectors_std_pipe)]
 #[clippy::msrv = "1.87"]
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "uses a Unix datagram socket, which Miri does not support"
+)]
 fn std_pipes_and_datagrams() {
     use std::os::unix::net::UnixDatagram;
     let (r, w) = std::io::pipe().unwrap();

@@ -860,7 +860,10 @@ mod devpoll {
 /// and pass `default`'s tests: CPython's `BaseSelectorTestCase` and `test_above_fd_setsize`,
 /// the same checks as `PollSelector` and `SelectSelector`. The probe cache is checked by
 /// changing the kernel's answer after the first probe.
-#[cfg(target_os = "linux")]
+///
+/// Not under Miri: it installs seccomp filters (prctl) and re-executes the test binary; Miri
+/// supports neither.
+#[cfg(all(target_os = "linux", not(miri)))]
 mod fallback {
     use super::*;
     use ioselectors::{DefaultSelector, EpollSelector, PollSelector};
@@ -1087,98 +1090,31 @@ mod fallback {
     }
 }
 
-/// `KqueueSelector`'s code over the FreeBsd kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_freebsd {
-    use super::*;
+/// `KqueueSelector`'s and `DevpollSelector`'s code over the per-OS kernel models
+/// (tests/kernels/kqueue.rs, tests/kernels/devpoll.rs), on Linux. Not `scalable_tests!`: the
+/// model checks every knote's file at each call (O(n²) for thousands of fds); the backend code it
+/// would run is the same. Not under Miri: the models read readiness with poll(2), which Miri does
+/// not implement.
+macro_rules! model_modules {
+    ($($module:ident: $kind:ident $os:expr;)*) => {$(
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+        mod $module {
+            use super::*;
 
-    backend!(kqueue_model kernels::kqueue::Os::FreeBsd);
+            backend!($kind $os);
 
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
+            selector_tests!();
+        }
+    )*};
 }
 
-/// `KqueueSelector`'s code over the MacOs kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_macos {
-    use super::*;
-
-    backend!(kqueue_model kernels::kqueue::Os::MacOs);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `KqueueSelector`'s code over the NetBsd9 kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_netbsd9 {
-    use super::*;
-
-    backend!(kqueue_model kernels::kqueue::Os::NetBsd9);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `KqueueSelector`'s code over the NetBsd10 kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_netbsd10 {
-    use super::*;
-
-    backend!(kqueue_model kernels::kqueue::Os::NetBsd10);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `KqueueSelector`'s code over the OpenBsd kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_openbsd {
-    use super::*;
-
-    backend!(kqueue_model kernels::kqueue::Os::OpenBsd);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `KqueueSelector`'s code over the DragonFly kqueue model (tests/kernels/kqueue.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod kqueue_model_dragonfly {
-    use super::*;
-
-    backend!(kqueue_model kernels::kqueue::Os::DragonFly);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `DevpollSelector`'s code over the Illumos /dev/poll model (tests/kernels/devpoll.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod devpoll_model_illumos {
-    use super::*;
-
-    backend!(devpoll_model kernels::devpoll::Os::Illumos);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
-}
-
-/// `DevpollSelector`'s code over the Solaris /dev/poll model (tests/kernels/devpoll.rs), on Linux.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod devpoll_model_solaris {
-    use super::*;
-
-    backend!(devpoll_model kernels::devpoll::Os::Solaris);
-
-    // Not scalable_tests!: the model checks every knote's file at each call (O(n²) for
-    // thousands of fds); the backend code it would run is the same.
-    selector_tests!();
+model_modules! {
+    kqueue_model_freebsd: kqueue_model kernels::kqueue::Os::FreeBsd;
+    kqueue_model_macos: kqueue_model kernels::kqueue::Os::MacOs;
+    kqueue_model_netbsd9: kqueue_model kernels::kqueue::Os::NetBsd9;
+    kqueue_model_netbsd10: kqueue_model kernels::kqueue::Os::NetBsd10;
+    kqueue_model_openbsd: kqueue_model kernels::kqueue::Os::OpenBsd;
+    kqueue_model_dragonfly: kqueue_model kernels::kqueue::Os::DragonFly;
+    devpoll_model_illumos: devpoll_model kernels::devpoll::Os::Illumos;
+    devpoll_model_solaris: devpoll_model kernels::devpoll::Os::Solaris;
 }

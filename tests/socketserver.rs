@@ -23,6 +23,10 @@ const POLL_INTERVAL: Duration = Duration::from_secs(30);
 /// real clients were served by the running loop. 10 ms is issue 17's generous liveness bound
 /// (the port measured 17–92 µs).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "sets a socket timeout (SO_RCVTIMEO), which Miri does not support"
+)]
 fn shutdown_is_immediate_with_a_30_s_poll_interval() {
     let server = TcpServer::new("127.0.0.1:0", echo_lines).unwrap();
     let address = server.server_address().unwrap();
@@ -46,6 +50,10 @@ fn shutdown_is_immediate_with_a_30_s_poll_interval() {
 /// before `serve_forever` has even made its selector, or while it waits; it never hangs.
 /// Clients are served by the odd cycles meanwhile.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn fifty_start_shutdown_cycles() {
     for cycle in 0..50 {
         let server = TcpServer::new("127.0.0.1:0", echo_lines).unwrap();
@@ -64,6 +72,10 @@ fn fifty_start_shutdown_cycles() {
 
 /// The server can serve again after a shutdown (the flag is reset in `finally`).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "sets a socket timeout (SO_RCVTIMEO), which Miri does not support"
+)]
 fn serve_again_after_shutdown() {
     let server = TcpServer::new("127.0.0.1:0", echo_lines).unwrap();
     let address = server.server_address().unwrap();
@@ -81,6 +93,10 @@ fn serve_again_after_shutdown() {
 /// The example binary itself (`cargo run --example socketserver`) runs to completion and prints
 /// what it did.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binary: spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn example_binary_runs() {
     let Some(path) = common::example_binary("example_binary_runs", "socketserver") else {
         return;

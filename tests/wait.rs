@@ -61,6 +61,7 @@ fn check_kind(exit: &ExitSentinel) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "uses a UDP socket, which Miri does not support")]
 fn mixed_objects_each_returned_as_itself() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -120,6 +121,10 @@ fn mixed_objects_each_returned_as_itself() {
 /// idle; the sentinel pipe itself is tested in `mixed_objects_each_returned_as_itself` (the
 /// pipe child's exit ends it).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn child_exit() {
     let (a, _b) = UnixStream::pair().unwrap();
     let (mut child, sentinel) = sentinel("exit 7");
@@ -145,6 +150,10 @@ fn sentinel_running() -> (std::process::Child, ExitSentinel) {
 /// The deadline semantics: a timeout with nothing ready returns an empty list once the whole
 /// timeout has passed (not earlier); zero polls; `None` waits until something is ready.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+)]
 fn deadline_semantics() {
     let (mut a, b) = UnixStream::pair().unwrap();
     let objects = [&b];
@@ -167,6 +176,10 @@ fn deadline_semantics() {
 /// The example binary itself (`cargo run --example wait`) runs to completion and prints
 /// what it did.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs the example binary: spawns a child process (posix_spawn), which Miri does not support"
+)]
 fn example_binary_runs() {
     let Some(path) = common::example_binary("example_binary_runs", "wait") else {
         return;

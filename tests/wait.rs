@@ -43,7 +43,8 @@ fn sentinel(script: &str) -> (std::process::Child, wait::ExitSentinel) {
 }
 
 /// On Linux the sentinel is a pidfd (Linux 5.3); only under an emulator
-/// (`IOSELECTORS_EMULATOR`, set by .ci/linux-arches: qemu-user may lack pidfd_open) may it fall
+/// (`IOSELECTORS_EMULATOR`, set by .ci/linux-arches and .ci/valgrind: qemu-user may lack
+/// pidfd_open, valgrind 3.19 lacks it) may it fall
 /// back to the pipe, and it says so.
 fn check_kind(exit: &ExitSentinel) {
     match exit {

@@ -129,18 +129,9 @@ fn timeout_then_kill_then_communicate() {
     ignore = "runs the example binary: spawns a child process (posix_spawn), which Miri does not support"
 )]
 fn example_binary_runs() {
-    let Some(path) = common::example_binary("example_binary_runs", "communicate") else {
+    let Some(stdout) = common::run_example("example_binary_runs", "communicate") else {
         return;
     };
-    let out = std::process::Command::new(&path).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}: {}\n{stdout}{}",
-        path.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         stdout.contains("echo: 1000000 bytes out, 1000000 bytes err"),
         "{stdout}"

@@ -384,6 +384,22 @@ pub fn cannot_run(test: &str, why: &str) {
     println!("SKIPPED: {test}: {why}");
 }
 
+/// Runs the example binary `name` ([`example_binary`]) to completion and returns its standard
+/// output; `None` when it was not built. Panics, with its output, when it fails.
+pub fn run_example(test: &str, name: &str) -> Option<String> {
+    let path = example_binary(test, name)?;
+    let out = std::process::Command::new(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}: {}\n{stdout}{}",
+        path.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
+}
+
 /// `target/<profile>/examples/<name>`, found from the test binary's path
 /// (`target/<profile>/deps/<test>-<hash>`), for the tests that run an example binary:
 /// `None` (after [`cannot_run`]) when it was not built (`cargo test` builds the examples;

@@ -166,7 +166,9 @@ impl Drop for Owner {
 
 /// A kernel object that wakes its own waiter (kqueue's `EVFILT_USER`, fired with
 /// `NOTE_TRIGGER`): what a [`Source::Kernel`] waker calls. Implemented by the kqueue backend's
-/// kernel (`SystemKqueue`, and the tests' models); the shared core knows no backend.
+/// kernel (`SystemKqueue`, and the tests' models); the shared core knows no backend. Unix
+/// only, like [`Source::Kernel`] (winsock has no such filter).
+#[cfg(unix)]
 #[doc(hidden)]
 pub trait Trigger: fmt::Debug + Send + Sync {
     /// Fire the wake: one system call, async-signal-safe, no allocation.

@@ -15,9 +15,11 @@
 //!   the same under the rump kernel (see ARCHITECTURE.md).
 //! * **close removes knotes**: kqueue(2) "Calling close() on a file descriptor will remove any
 //!   kevents that reference the descriptor", and `dup2` over a number closes its file. The model
-//!   records each knote's file (`st_dev`, `st_ino`) and drops the knotes whose number is closed
-//!   or holds another file at the start of every call, when it is observable. (The same file
-//!   reopened at the same number is not seen: real kernels drop the knote there too.)
+//!   records each knote's file (`st_dev`, `st_ino`, access mode) and drops the knotes whose
+//!   number is closed or holds another file at the start of every call, when it is observable.
+//!   A test that closes numbers itself calls [`closed`], which drops them at close time as the
+//!   kernels do, also when the same file comes back at the same number (which the check by
+//!   identity cannot see).
 //! * **Readiness** from `poll(2)` on the real fd: `EVFILT_READ` when `POLLIN`/`POLLHUP`/
 //!   `POLLERR`, `EV_EOF` with `POLLHUP` (the writer or peer is gone); `EVFILT_WRITE` when
 //!   `POLLOUT`/`POLLERR`/`POLLHUP`, `EV_EOF` when the reader is gone. A regular file's
@@ -76,8 +78,8 @@ impl Os {
         !matches!(self, Os::NetBsd9 | Os::OpenBsd)
     }
 
-    /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone.
-    fn widowed_pipe(self) -> Option<i32> {
+    /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone (`None`: accepted).
+    pub fn widowed_pipe(self) -> Option<i32> {
         match self {
             Os::FreeBsd | Os::DragonFly | Os::OpenBsd => Some(libc::EPIPE),
             Os::NetBsd9 | Os::NetBsd10 => Some(libc::EBADF),
@@ -90,9 +92,40 @@ impl Os {
 struct Knote {
     fd: RawFd,
     filter: Filter,
-    file: (u64, u64),
+    file: File,
     /// FreeBSD: one-shot after the pipe's reader closed.
     oneshot: bool,
+}
+
+/// What tells two files apart at one number: `(st_dev, st_ino)` and the access mode (a pipe's
+/// two ends share their inode, `O_RDONLY` vs `O_WRONLY` tells them apart).
+type File = (u64, u64, i32);
+
+/// The file at `fd` as [`File`], or the errno of `fstat` (`EBADF` for a closed number).
+fn file_at(fd: RawFd) -> std::result::Result<(File, u32), i32> {
+    let (dev, ino, mode) = identity(fd)?;
+    // SAFETY: F_GETFL takes no third argument and only reads the descriptor's flags.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    Ok(((dev, ino, fl & libc::O_ACCMODE), mode))
+}
+
+/// Every live model kqueue of the process, for [`closed`].
+static LIVE: Mutex<Vec<std::sync::Weak<Mutex<State>>>> = Mutex::new(Vec::new());
+
+/// Tell the models that the number `fd` was closed (by `close(2)`, or by `dup2(2)` over it):
+/// its knotes go, in every kqueue of the process, as the kernels do at close time (kqueue(2):
+/// "Calling close() on a file descriptor will remove any kevents that reference the
+/// descriptor"; FreeBSD `kern_descrip.c` calls `knote_fdclose` from `closefp` and from
+/// `kern_dup` when the new number was open). Without this call a model sees a close only when
+/// the number then holds another file, or none ([`prune`]); with it, also when the same file
+/// comes back at the same number.
+pub fn closed(fd: RawFd) {
+    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    live.retain(|w| w.strong_count() > 0);
+    for state in live.iter().filter_map(std::sync::Weak::upgrade) {
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        st.knotes.retain(|k| k.fd != fd);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -117,13 +150,17 @@ pub struct ModelKq {
 
 impl ModelKq {
     pub fn new(os: Os) -> ModelKq {
+        let state = Arc::new(Mutex::new(State::default()));
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::downgrade(&state));
         ModelKq {
             os,
             receipts: true,
             fd: Some(eventfd()),
             user_fd: Some(eventfd()),
             pid: getpid(),
-            state: Arc::new(Mutex::new(State::default())),
+            state,
         }
     }
 
@@ -166,7 +203,7 @@ impl ModelKq {
 
     /// Apply one change: `Err(errno)` if refused.
     fn change(&self, st: &mut State, c: &Change) -> std::result::Result<(), i32> {
-        let (dev, ino, mode) = identity(c.fd)?;
+        let (file, mode) = file_at(c.fd)?;
         let pos = st
             .knotes
             .iter()
@@ -192,7 +229,7 @@ impl ModelKq {
                 st.knotes.push(Knote {
                     fd: c.fd,
                     filter: c.filter,
-                    file: (dev, ino),
+                    file,
                     oneshot: false,
                 });
             }
@@ -363,12 +400,12 @@ fn regular_ready(fd: RawFd, events: i16) -> bool {
 
 /// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
 fn prune(knotes: &mut Vec<Knote>) {
-    knotes.retain(|k| identity(k.fd).is_ok_and(|(d, i, _)| (d, i) == k.file));
+    knotes.retain(|k| file_at(k.fd).is_ok_and(|(f, _)| f == k.file));
 }
 
 /// [`prune`] for the knotes of one number.
 fn prune_fd(knotes: &mut Vec<Knote>, fd: RawFd) {
-    let file = identity(fd).ok().map(|(d, i, _)| (d, i));
+    let file = file_at(fd).ok().map(|(f, _)| f);
     knotes.retain(|k| k.fd != fd || Some(k.file) == file);
 }
 

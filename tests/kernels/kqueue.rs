@@ -38,6 +38,7 @@
 //! * The kqueue's own fd is a real eventfd that never becomes readable (so `fileno()` is a real
 //!   number and nesting works; its readiness is not modelled), the `EVFILT_USER` trigger another.
 
+use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -88,11 +89,28 @@ impl Os {
     }
 }
 
+/// A filter's place in the knote map's key.
+trait Index {
+    fn index(self) -> u8;
+}
+
+impl Index for Filter {
+    fn index(self) -> u8 {
+        match self {
+            Filter::Read => 0,
+            Filter::Write => 1,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Knote {
     fd: RawFd,
     filter: Filter,
     file: File,
+    /// The file's type (`st_mode & S_IFMT`): it stays while the knote lives (a knote whose
+    /// number holds another file is pruned first).
+    fmt: u32,
     /// FreeBSD: one-shot after the pipe's reader closed.
     oneshot: bool,
 }
@@ -124,13 +142,15 @@ pub fn closed(fd: RawFd) {
     live.retain(|w| w.strong_count() > 0);
     for state in live.iter().filter_map(std::sync::Weak::upgrade) {
         let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-        st.knotes.retain(|k| k.fd != fd);
+        st.knotes.remove(&(fd, Filter::Read.index()));
+        st.knotes.remove(&(fd, Filter::Write.index()));
     }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    knotes: Vec<Knote>,
+    /// By `(fd, filter)`: a kqueue has at most one knote per identifier and filter.
+    knotes: BTreeMap<(RawFd, u8), Knote>,
     user: bool,
     /// `(nchanges, nevents)` of every `kevent` call.
     calls: Vec<(usize, usize)>,
@@ -192,7 +212,7 @@ impl Probe {
     pub fn knotes(&self) -> Vec<(RawFd, Filter)> {
         let mut st = self.state();
         prune(&mut st.knotes);
-        st.knotes.iter().map(|k| (k.fd, k.filter)).collect()
+        st.knotes.values().map(|k| (k.fd, k.filter)).collect()
     }
 }
 
@@ -204,17 +224,13 @@ impl ModelKq {
     /// Apply one change: `Err(errno)` if refused.
     fn change(&self, st: &mut State, c: &Change) -> std::result::Result<(), i32> {
         let (file, mode) = file_at(c.fd)?;
-        let pos = st
-            .knotes
-            .iter()
-            .position(|k| k.fd == c.fd && k.filter == c.filter);
+        let key = (c.fd, c.filter.index());
         match c.action {
             Action::Delete => {
-                let i = pos.ok_or(libc::ENOENT)?;
-                st.knotes.remove(i);
+                st.knotes.remove(&key).ok_or(libc::ENOENT)?;
             }
             Action::Add | Action::Renew => {
-                if pos.is_some() {
+                if st.knotes.contains_key(&key) {
                     return Ok(()); // an update
                 }
                 let fmt = mode & libc::S_IFMT;
@@ -226,12 +242,16 @@ impl ModelKq {
                         return Err(e);
                     }
                 }
-                st.knotes.push(Knote {
-                    fd: c.fd,
-                    filter: c.filter,
-                    file,
-                    oneshot: false,
-                });
+                st.knotes.insert(
+                    key,
+                    Knote {
+                        fd: c.fd,
+                        filter: c.filter,
+                        file,
+                        fmt,
+                        oneshot: false,
+                    },
+                );
             }
         }
         Ok(())
@@ -243,11 +263,12 @@ impl ModelKq {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let mut out = Vec::new();
-            let (mut fds, user) = {
+            let (mut fds, mut fmts, user) = {
                 let mut st = self.state();
                 prune(&mut st.knotes);
                 let mut fds = Vec::new();
-                for k in &st.knotes {
+                let fmts: Vec<u32> = st.knotes.values().map(|k| k.fmt).collect();
+                for k in st.knotes.values() {
                     let events = match k.filter {
                         Filter::Read => libc::POLLIN,
                         Filter::Write => libc::POLLOUT,
@@ -258,7 +279,7 @@ impl ModelKq {
                         revents: 0,
                     });
                 }
-                (fds, st.user)
+                (fds, fmts, st.user)
             };
             let user_fd = self.user_fd.as_ref().map_or(-1, |f| f.as_raw_fd());
             if user {
@@ -267,12 +288,10 @@ impl ModelKq {
                     events: libc::POLLIN,
                     revents: 0,
                 });
+                fmts.push(0);
             }
             // Regular files are answered from their offset, not from poll.
-            let regular: Vec<bool> = fds
-                .iter()
-                .map(|p| identity(p.fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFREG))
-                .collect();
+            let regular: Vec<bool> = fmts.iter().map(|&f| f == libc::S_IFREG).collect();
             let mut polled: Vec<libc::pollfd> = fds
                 .iter()
                 .zip(&regular)
@@ -336,18 +355,14 @@ impl ModelKq {
                 if self.os == Os::FreeBsd
                     && filter == Filter::Write
                     && eof
-                    && identity(fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFIFO)
+                    && fmts[i] == libc::S_IFIFO
                 {
-                    if let Some(k) = st
-                        .knotes
-                        .iter_mut()
-                        .find(|k| k.fd == fd && k.filter == filter)
-                    {
+                    if let Some(k) = st.knotes.get_mut(&(fd, filter.index())) {
                         k.oneshot = true;
                     }
                 }
             }
-            st.knotes.retain(|k| !k.oneshot);
+            st.knotes.retain(|_, k| !k.oneshot);
             if fired && out.len() < max {
                 // EV_CLEAR: the trigger is reset as it is returned.
                 let mut buf = [0u8; 8];
@@ -399,14 +414,19 @@ fn regular_ready(fd: RawFd, events: i16) -> bool {
 }
 
 /// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
-fn prune(knotes: &mut Vec<Knote>) {
-    knotes.retain(|k| file_at(k.fd).is_ok_and(|(f, _)| f == k.file));
+fn prune(knotes: &mut BTreeMap<(RawFd, u8), Knote>) {
+    knotes.retain(|_, k| file_at(k.fd).is_ok_and(|(f, _)| f == k.file));
 }
 
 /// [`prune`] for the knotes of one number.
-fn prune_fd(knotes: &mut Vec<Knote>, fd: RawFd) {
+fn prune_fd(knotes: &mut BTreeMap<(RawFd, u8), Knote>, fd: RawFd) {
     let file = file_at(fd).ok().map(|(f, _)| f);
-    knotes.retain(|k| k.fd != fd || Some(k.file) == file);
+    for filter in [Filter::Read, Filter::Write] {
+        let key = (fd, filter.index());
+        if knotes.get(&key).is_some_and(|k| Some(k.file) != file) {
+            knotes.remove(&key);
+        }
+    }
 }
 
 fn receipt(c: &Change, errno: i32) -> Kev {

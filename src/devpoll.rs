@@ -24,7 +24,7 @@ use crate::{timeout, Error, Events, RawFd, Result};
 // The logic module mirrors POLLREMOVE so that it builds without the sys crate's /dev/poll items.
 const _: () = assert!(ioselectors_sys::POLLREMOVE == crate::devpoll_logic::POLLREMOVE);
 
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 mod tests;
 
 /// The kernel calls of [`DevpollBackend`]. **Test plumbing**, hidden from the docs: the crate's

@@ -24,7 +24,7 @@ use crate::{Error, Events, RawFd, Result};
 mod system;
 #[cfg(ioselectors_kqueue)]
 pub use system::SystemKqueue;
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 mod tests;
 
 /// `EINVAL`: what a kernel without `EVFILT_USER` answers to the waker's `EV_ADD` (NetBSD

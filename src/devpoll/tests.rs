@@ -7,6 +7,9 @@
 //! `MemDevpoll` answers as poll(4D) says: a written record ORs its events into the fd's cached
 //! mask, `POLLREMOVE` drops the fd, `DP_POLL` returns at most `dp_nfds` ready records.
 //! Readiness is what the test says (`ready`), reported only for fds in the set.
+// They need std (a Mutex): `cargo test --no-default-features --lib` leaves them out.
+#![cfg(feature = "std")]
+
 use super::*;
 use crate::devpoll_logic::POLLREMOVE;
 use crate::{BaseSelector, GenericSelector};

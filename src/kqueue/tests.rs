@@ -9,6 +9,9 @@
 //! `EBADF` for a number that is not open, `ENOENT` for deleting a filter that is not there; a
 //! second `EV_ADD` updates. Readiness is what the test says (`ready`), reported only for
 //! knotes that exist.
+// They need std (a Mutex): `cargo test --no-default-features --lib` leaves them out.
+#![cfg(feature = "std")]
+
 use super::*;
 use crate::kqueue_logic::EBADF;
 use crate::{BaseSelector, GenericSelector};

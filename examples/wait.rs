@@ -121,8 +121,10 @@ fn main() -> io::Result<()> {
     let udp = UdpSocket::bind("127.0.0.1:0")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (server, _) = listener.accept()?;
+    // The child exits when its stdin is closed (below, after the first wait), not after a
+    // sleep: under valgrind or a loaded machine a short sleep could end before the first wait.
     #[cfg(unix)]
-    let (mut child, exit) = spawn_with_sentinel(Command::new("sleep").arg("0.2"))?;
+    let (mut child, exit) = spawn_with_sentinel(Command::new("cat").stdin(Stdio::piped()))?;
     #[cfg(unix)]
     let objects: [&dyn FileObj; 4] = [&listener, &udp, &server, &exit];
     #[cfg(not(unix))]
@@ -130,6 +132,8 @@ fn main() -> io::Result<()> {
     let start = Instant::now();
     let ready = wait(&objects, Some(Duration::from_millis(100)))?;
     println!("nothing ready: {} after {:?}", ready.len(), start.elapsed());
+    #[cfg(unix)]
+    drop(child.stdin.take()); // the child reads EOF and exits
     client.write_all(b"x")?;
     UdpSocket::bind("127.0.0.1:0")?.send_to(b"y", udp.local_addr()?)?;
     // Until the child has exited (unix; elsewhere until the stream was read), consuming what

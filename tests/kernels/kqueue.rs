@@ -12,7 +12,8 @@
 //!   event slots; an error with no slot left fails the whole call with that errno and stops
 //!   (FreeBSD: "if (nevents == 0) ... return (error)"); once an entry was written the call
 //!   returns them without scanning for readiness (`if (nerrors) return`). NetBSD's kernel did
-//!   the same under the rump kernel (see ARCHITECTURE.md).
+//!   the same under the rump kernel (see ARCHITECTURE.md), and there an applied change with no
+//!   slot left for its receipt also ends the call, which then returns 0 (`Os::stops_when_full`).
 //! * **close removes knotes**: kqueue(2) "Calling close() on a file descriptor will remove any
 //!   kevents that reference the descriptor", and `dup2` over a number closes its file. The model
 //!   records each knote's file (`st_dev`, `st_ino`) and drops the knotes whose number is closed
@@ -36,7 +37,7 @@
 //! * The kqueue's own fd is a real eventfd that never becomes readable (so `fileno()` is a real
 //!   number and nesting works; its readiness is not modelled), the `EVFILT_USER` trigger another.
 
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -76,6 +77,37 @@ impl Os {
         !matches!(self, Os::NetBsd9 | Os::OpenBsd)
     }
 
+    /// Whether a change that needs a receipt when no event slot is left ends the call even
+    /// when it was applied: NetBSD `kern_event.c` `kevent1` (7.99.34, the source tree run under
+    /// the rump kernel, tests/rump.rs): `if (error || (kevp->flags & EV_RECEIPT)) { if (nevents
+    /// != 0) { ...write the receipt... } else { goto done; } }`, where `error` is that change's
+    /// (0 if applied) and `*retval = nerrors` is only set after the whole list: the later
+    /// changes are not applied and the call returns 0, the receipts written not counted. (The
+    /// loop is assumed unchanged in NetBSD 9 and 10; the others are modelled as going on.)
+    fn stops_when_full(self) -> bool {
+        matches!(self, Os::NetBsd9 | Os::NetBsd10)
+    }
+
+    /// Whether `EVFILT_WRITE` on a pipe's **read** end is the NetBSD one: NetBSD `sys_pipe.c`
+    /// `pipe_kqfilter` hangs it on the peer (`pipe = pipe->pipe_peer; if (pipe == NULL) return
+    /// (EBADF)`), so `EV_ADD` is `EBADF` once the writer is gone, and `filt_pipewrite` then
+    /// measures the write end's own buffer, which nothing fills: the knote is not reported,
+    /// not even after the writer closes, which does not wake it (all seen under the rump
+    /// kernel, tests/rump.rs) — until an `EV_ADD` of it re-runs the filter, which then finds
+    /// the writer gone (`EV_EOF`).
+    fn read_end_write(self) -> bool {
+        matches!(self, Os::NetBsd9 | Os::NetBsd10)
+    }
+
+    /// Whether `EVFILT_WRITE` on a regular file is refused with `EINVAL`: NetBSD
+    /// `genfs_vnops.c` `genfs_kqfilter` (the `VOP_KQFILTER` of FFS and tmpfs) takes only
+    /// `EVFILT_READ` and `EVFILT_VNODE` (`default: return (EINVAL)`), in the 7.99 tree run under
+    /// the rump kernel (tests/rump.rs, on tmpfs). Modelled for NetBSD 9, whose genfs is that
+    /// one; NetBSD 10's is not checked here and is modelled as accepting it.
+    fn no_vnode_write(self) -> bool {
+        self == Os::NetBsd9
+    }
+
     /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone.
     fn widowed_pipe(self) -> Option<i32> {
         match self {
@@ -90,9 +122,11 @@ impl Os {
 struct Knote {
     fd: RawFd,
     filter: Filter,
-    file: (u64, u64),
+    file: (u64, u64, i32),
     /// FreeBSD: one-shot after the pipe's reader closed.
     oneshot: bool,
+    /// NetBSD: `EVFILT_WRITE` on a pipe's read end, never reported (see `Os::read_end_write`).
+    mute: bool,
 }
 
 #[derive(Debug, Default)]
@@ -109,6 +143,10 @@ pub struct ModelKq {
     pub os: Os,
     /// Whether `EV_RECEIPT` is honoured.
     pub receipts: bool,
+    /// Whether the kernel makes the waker's pipe itself (`Kernel::wake_pipe`), as the rump
+    /// kernel of tests/rump.rs must (its fds are not the process's); by default the waker
+    /// makes its own.
+    pub own_wake_pipe: bool,
     fd: Option<OwnedFd>,
     user_fd: Option<OwnedFd>,
     pid: i32,
@@ -120,6 +158,7 @@ impl ModelKq {
         ModelKq {
             os,
             receipts: true,
+            own_wake_pipe: false,
             fd: Some(eventfd()),
             user_fd: Some(eventfd()),
             pid: getpid(),
@@ -166,7 +205,8 @@ impl ModelKq {
 
     /// Apply one change: `Err(errno)` if refused.
     fn change(&self, st: &mut State, c: &Change) -> std::result::Result<(), i32> {
-        let (dev, ino, mode) = identity(c.fd)?;
+        let (_, _, mode) = identity(c.fd)?;
+        let file = file_of(c.fd).ok_or(libc::EBADF)?;
         let pos = st
             .knotes
             .iter()
@@ -177,8 +217,15 @@ impl ModelKq {
                 st.knotes.remove(i);
             }
             Action::Add | Action::Renew => {
-                if pos.is_some() {
-                    return Ok(()); // an update
+                if let Some(i) = pos {
+                    // An update. NetBSD kern_event.c kqueue_register then calls the filter
+                    // (`rv = (*kn->kn_fop->f_event)(kn, 0); if (rv) knote_activate(kn)`): a
+                    // muted knote whose pipe lost its writer is activated (EV_EOF), and then
+                    // reported at every scan (`Os::read_end_write`).
+                    if st.knotes[i].mute && writer_gone(c.fd) {
+                        st.knotes[i].mute = false;
+                    }
+                    return Ok(());
                 }
                 let fmt = mode & libc::S_IFMT;
                 if self.os == Os::MacOs && fmt == libc::S_IFCHR {
@@ -189,11 +236,22 @@ impl ModelKq {
                         return Err(e);
                     }
                 }
+                if c.filter == Filter::Write && fmt == libc::S_IFREG && self.os.no_vnode_write() {
+                    return Err(libc::EINVAL);
+                }
+                let mute = c.filter == Filter::Write
+                    && fmt == libc::S_IFIFO
+                    && self.os.read_end_write()
+                    && read_end(c.fd);
+                if mute && writer_gone(c.fd) {
+                    return Err(libc::EBADF);
+                }
                 st.knotes.push(Knote {
                     fd: c.fd,
                     filter: c.filter,
-                    file: (dev, ino),
+                    file,
                     oneshot: false,
+                    mute,
                 });
             }
         }
@@ -210,7 +268,7 @@ impl ModelKq {
                 let mut st = self.state();
                 prune(&mut st.knotes);
                 let mut fds = Vec::new();
-                for k in &st.knotes {
+                for k in st.knotes.iter().filter(|k| !k.mute) {
                     let events = match k.filter {
                         Filter::Read => libc::POLLIN,
                         Filter::Write => libc::POLLOUT,
@@ -274,7 +332,13 @@ impl ModelKq {
                     let want = fds[i].events;
                     let ready = r & (want | libc::POLLHUP | libc::POLLERR) != 0;
                     let eof = if want == libc::POLLIN {
+                        // A pipe's write end whose reader is gone (POLLERR) reads as EOF too:
+                        // NetBSD sys_pipe.c filt_piperead sets EV_EOF when the peer is gone,
+                        // whichever end this is.
                         r & libc::POLLHUP != 0
+                            || (r & libc::POLLERR != 0
+                                && identity(fd)
+                                    .is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFIFO))
                     } else {
                         r & (libc::POLLERR | libc::POLLHUP) != 0
                     };
@@ -345,6 +409,23 @@ fn widowed(fd: RawFd) -> bool {
     poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLERR != 0
 }
 
+/// Whether `fd` is open read-only (a pipe's read end).
+fn read_end(fd: RawFd) -> bool {
+    // SAFETY: F_GETFL reads the fd's status flags; no memory is involved.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDONLY
+}
+
+/// Whether the pipe at `fd` (a read end) has lost its writer: Linux's poll says `POLLHUP`.
+fn writer_gone(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLHUP != 0
+}
+
 /// FreeBSD `filt_vfsread`: readable while the offset is before the end; writable always.
 fn regular_ready(fd: RawFd, events: i16) -> bool {
     if events != libc::POLLIN {
@@ -361,14 +442,24 @@ fn regular_ready(fd: RawFd, events: i16) -> bool {
     off < st.st_size
 }
 
+/// The file at `fd` as a knote records it: `(st_dev, st_ino, access mode)`. The access mode
+/// tells a pipe's two ends apart, which Linux gives one inode (a read end `dup2`ed over the
+/// write end's number is another file).
+fn file_of(fd: RawFd) -> Option<(u64, u64, i32)> {
+    let (dev, ino, _) = identity(fd).ok()?;
+    // SAFETY: F_GETFL reads the fd's status flags; no memory is involved.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    Some((dev, ino, flags & libc::O_ACCMODE))
+}
+
 /// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
 fn prune(knotes: &mut Vec<Knote>) {
-    knotes.retain(|k| identity(k.fd).is_ok_and(|(d, i, _)| (d, i) == k.file));
+    knotes.retain(|k| file_of(k.fd) == Some(k.file));
 }
 
 /// [`prune`] for the knotes of one number.
 fn prune_fd(knotes: &mut Vec<Knote>, fd: RawFd) {
-    let file = identity(fd).ok().map(|(d, i, _)| (d, i));
+    let file = file_of(fd);
     knotes.retain(|k| k.fd != fd || Some(k.file) == file);
 }
 
@@ -443,6 +534,11 @@ impl Kernel for ModelKq {
                     written = true;
                 } else if errno != 0 {
                     return Err(Error::Os(errno));
+                } else if self.os.stops_when_full() {
+                    // Applied, but no slot for its receipt: the call ends here, successfully,
+                    // and returns 0 (the receipts written are not counted).
+                    events.clear();
+                    return Ok(());
                 }
             }
             if written {
@@ -459,6 +555,20 @@ impl Kernel for ModelKq {
             }
             Err(e) => Err(Error::Os(e)),
         }
+    }
+
+    fn wake_pipe(&self) -> Result<Option<Arc<dyn Trigger>>> {
+        if !self.own_wake_pipe {
+            return Ok(None);
+        }
+        let mut fds = [-1; 2];
+        // SAFETY: fds is valid for writes of two ints.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } < 0 {
+            return Err(Error::Os(errno()));
+        }
+        // SAFETY: both numbers are new and owned by nobody else.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        Ok(Some(Arc::new(WakePipe { read, write })))
     }
 
     fn add_user(&self, events: &mut Vec<Kev>) -> Result<()> {
@@ -490,6 +600,40 @@ impl Kernel for ModelKq {
 
     fn entry(events: &Vec<Kev>, i: usize) -> Kev {
         events[i]
+    }
+}
+
+/// The waker's pipe when the model makes it ([`ModelKq::own_wake_pipe`]).
+#[derive(Debug)]
+pub struct WakePipe {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Trigger for WakePipe {
+    fn trigger(&self) -> Result<()> {
+        // SAFETY: one byte, valid for reads.
+        if unsafe { libc::write(self.write.as_raw_fd(), [1u8].as_ptr().cast(), 1) } < 0
+            && errno() != libc::EAGAIN
+        {
+            return Err(Error::Os(errno()));
+        }
+        Ok(())
+    }
+
+    fn forked(&self) -> bool {
+        false
+    }
+
+    fn fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        // SAFETY: buf is valid for writes of its length.
+        while unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {
+        }
     }
 }
 

@@ -132,17 +132,17 @@ enum Chosen {
 impl Sealed for DefaultBackend {}
 
 impl KernelObject for DefaultBackend {
-    fn kernel_fd(&self) -> Option<RawFd> {
+    fn kernel_fd(&self) -> Result<RawFd> {
         match &self.0 {
             #[cfg(ioselectors_kqueue)]
-            Chosen::Kqueue(b) => b.fileno(),
+            Chosen::Kqueue(b) => b.kernel_fd(),
             #[cfg(ioselectors_devpoll)]
-            Chosen::Devpoll(b) => b.fileno(),
+            Chosen::Devpoll(b) => b.kernel_fd(),
             #[cfg(ioselectors_epoll)]
-            Chosen::Epoll(b) => b.fileno(),
+            Chosen::Epoll(b) => b.kernel_fd(),
             #[cfg(unix)]
-            Chosen::Poll(_) => None,
-            Chosen::Select(_) => None,
+            Chosen::Poll(_) => Err(Error::Os(crate::syscall::ENOSYS)),
+            Chosen::Select(_) => Err(Error::Os(crate::syscall::ENOSYS)),
         }
     }
 }

@@ -148,8 +148,8 @@ backend!();
 impl<K: Kernel> Sealed for DevpollBackend<K> {}
 
 impl<K: Kernel> KernelObject for DevpollBackend<K> {
-    fn kernel_fd(&self) -> Option<RawFd> {
-        self.fileno()
+    fn kernel_fd(&self) -> Result<RawFd> {
+        self.fileno().ok_or(Error::Closed)
     }
 }
 

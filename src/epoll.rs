@@ -109,8 +109,8 @@ pub struct EpollBackend {
 impl Sealed for EpollBackend {}
 
 impl KernelObject for EpollBackend {
-    fn kernel_fd(&self) -> Option<RawFd> {
-        self.fileno()
+    fn kernel_fd(&self) -> Result<RawFd> {
+        self.fileno().ok_or(Error::Closed)
     }
 }
 

@@ -194,8 +194,8 @@ backend!();
 impl<K: Kernel> Sealed for KqueueBackend<K> {}
 
 impl<K: Kernel> KernelObject for KqueueBackend<K> {
-    fn kernel_fd(&self) -> Option<RawFd> {
-        self.fileno()
+    fn kernel_fd(&self) -> Result<RawFd> {
+        self.fileno().ok_or(Error::Closed)
     }
 }
 

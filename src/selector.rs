@@ -467,9 +467,10 @@ pub trait Interface: Sealed {
 /// its selector a file object. Sealed, like `Interface`.
 #[doc(hidden)]
 pub trait KernelObject: Interface {
-    /// The kernel object's fd; `None` once released, or when this backend has none (a
+    /// The kernel object's fd: [`Error::Closed`] once released (or, for kqueue, in a fork
+    /// child, which has no kqueue), `Os(ENOSYS)` when this backend has none (a
     /// `DefaultSelector` on poll or select).
-    fn kernel_fd(&self) -> Option<RawFd>;
+    fn kernel_fd(&self) -> Result<RawFd>;
 }
 
 /// The selector every backend shares: the key map, the validation and rollback rules, and the
@@ -668,9 +669,7 @@ impl<B: KernelObject, F, D> GenericSelector<B, F, D> {
         if self.closed {
             return Err(Error::Closed);
         }
-        self.backend
-            .kernel_fd()
-            .ok_or(Error::Os(crate::syscall::ENOSYS))
+        self.backend.kernel_fd()
     }
 }
 

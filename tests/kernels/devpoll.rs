@@ -44,6 +44,8 @@ impl Os {
 #[derive(Debug, Default)]
 struct State {
     set: Vec<(RawFd, i16)>,
+    /// Where each fd is in `set` (registering thousands of fds stays linear).
+    index: std::collections::HashMap<RawFd, usize>,
     /// `dp_nfds` of every `DP_POLL`.
     nfds: Vec<usize>,
 }
@@ -133,15 +135,22 @@ impl Kernel for ModelDevpoll {
         }
         let mut st = self.state();
         for r in records {
-            let pos = st.set.iter().position(|&(fd, _)| fd == r.fd);
+            let pos = st.index.get(&r.fd).copied();
             if r.events & POLLREMOVE != 0 {
                 if let Some(i) = pos {
                     st.set.remove(i);
+                    let State { set, index, .. } = &mut *st;
+                    index.remove(&r.fd);
+                    for (fd, _) in &set[i..] {
+                        *index.get_mut(fd).expect("indexed") -= 1;
+                    }
                 }
             } else if let Some(i) = pos {
                 st.set[i].1 |= r.events;
             } else {
+                let i = st.set.len();
                 st.set.push((r.fd, r.events));
+                st.index.insert(r.fd, i);
             }
         }
         Ok(())

@@ -16,9 +16,11 @@
 //!   slot left for its receipt also ends the call, which then returns 0 (`Os::stops_when_full`).
 //! * **close removes knotes**: kqueue(2) "Calling close() on a file descriptor will remove any
 //!   kevents that reference the descriptor", and `dup2` over a number closes its file. The model
-//!   records each knote's file (`st_dev`, `st_ino`) and drops the knotes whose number is closed
-//!   or holds another file at the start of every call, when it is observable. (The same file
-//!   reopened at the same number is not seen: real kernels drop the knote there too.)
+//!   records each knote's file (`st_dev`, `st_ino`, access mode) and drops the knotes whose
+//!   number is closed or holds another file at the start of every call, when it is observable.
+//!   A test that closes numbers itself calls [`closed`], which drops them at close time as the
+//!   kernels do, also when the same file comes back at the same number (which the check by
+//!   identity cannot see).
 //! * **Readiness** from `poll(2)` on the real fd: `EVFILT_READ` when `POLLIN`/`POLLHUP`/
 //!   `POLLERR`, `EV_EOF` with `POLLHUP` (the writer or peer is gone); `EVFILT_WRITE` when
 //!   `POLLOUT`/`POLLERR`/`POLLHUP`, `EV_EOF` when the reader is gone. A regular file's
@@ -37,6 +39,7 @@
 //! * The kqueue's own fd is a real eventfd that never becomes readable (so `fileno()` is a real
 //!   number and nesting works; its readiness is not modelled), the `EVFILT_USER` trigger another.
 
+use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -95,7 +98,7 @@ impl Os {
     /// not even after the writer closes, which does not wake it (all seen under the rump
     /// kernel, tests/rump.rs) — until an `EV_ADD` of it re-runs the filter, which then finds
     /// the writer gone (`EV_EOF`).
-    fn read_end_write(self) -> bool {
+    pub fn read_end_write(self) -> bool {
         matches!(self, Os::NetBsd9 | Os::NetBsd10)
     }
 
@@ -104,12 +107,12 @@ impl Os {
     /// `EVFILT_READ` and `EVFILT_VNODE` (`default: return (EINVAL)`), in the 7.99 tree run under
     /// the rump kernel (tests/rump.rs, on tmpfs). Modelled for NetBSD 9, whose genfs is that
     /// one; NetBSD 10's is not checked here and is modelled as accepting it.
-    fn no_vnode_write(self) -> bool {
+    pub fn no_vnode_write(self) -> bool {
         self == Os::NetBsd9
     }
 
-    /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone.
-    fn widowed_pipe(self) -> Option<i32> {
+    /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone (`None`: accepted).
+    pub fn widowed_pipe(self) -> Option<i32> {
         match self {
             Os::FreeBsd | Os::DragonFly | Os::OpenBsd => Some(libc::EPIPE),
             Os::NetBsd9 | Os::NetBsd10 => Some(libc::EBADF),
@@ -118,20 +121,70 @@ impl Os {
     }
 }
 
+/// A filter's place in the knote map's key.
+trait Index {
+    fn index(self) -> u8;
+}
+
+impl Index for Filter {
+    fn index(self) -> u8 {
+        match self {
+            Filter::Read => 0,
+            Filter::Write => 1,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Knote {
     fd: RawFd,
     filter: Filter,
-    file: (u64, u64, i32),
+    file: File,
+    /// The file's type (`st_mode & S_IFMT`): it stays while the knote lives (a knote whose
+    /// number holds another file is pruned first).
+    fmt: u32,
     /// FreeBSD: one-shot after the pipe's reader closed.
     oneshot: bool,
-    /// NetBSD: `EVFILT_WRITE` on a pipe's read end, never reported (see `Os::read_end_write`).
+    /// NetBSD: `EVFILT_WRITE` on a pipe's read end, not reported (see `Os::read_end_write`).
     mute: bool,
+}
+
+/// What tells two files apart at one number: `(st_dev, st_ino)` and the access mode (a pipe's
+/// two ends share their inode, `O_RDONLY` vs `O_WRONLY` tells them apart).
+type File = (u64, u64, i32);
+
+/// The file at `fd` as [`File`], or the errno of `fstat` (`EBADF` for a closed number).
+fn file_at(fd: RawFd) -> std::result::Result<(File, u32), i32> {
+    let (dev, ino, mode) = identity(fd)?;
+    // SAFETY: F_GETFL takes no third argument and only reads the descriptor's flags.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    Ok(((dev, ino, fl & libc::O_ACCMODE), mode))
+}
+
+/// Every live model kqueue of the process, for [`closed`].
+static LIVE: Mutex<Vec<std::sync::Weak<Mutex<State>>>> = Mutex::new(Vec::new());
+
+/// Tell the models that the number `fd` was closed (by `close(2)`, or by `dup2(2)` over it):
+/// its knotes go, in every kqueue of the process, as the kernels do at close time (kqueue(2):
+/// "Calling close() on a file descriptor will remove any kevents that reference the
+/// descriptor"; FreeBSD `kern_descrip.c` calls `knote_fdclose` from `closefp` and from
+/// `kern_dup` when the new number was open). Without this call a model sees a close only when
+/// the number then holds another file, or none ([`prune`]); with it, also when the same file
+/// comes back at the same number.
+pub fn closed(fd: RawFd) {
+    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    live.retain(|w| w.strong_count() > 0);
+    for state in live.iter().filter_map(std::sync::Weak::upgrade) {
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        st.knotes.remove(&(fd, Filter::Read.index()));
+        st.knotes.remove(&(fd, Filter::Write.index()));
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    knotes: Vec<Knote>,
+    /// By `(fd, filter)`: a kqueue has at most one knote per identifier and filter.
+    knotes: BTreeMap<(RawFd, u8), Knote>,
     user: bool,
     /// `(nchanges, nevents)` of every `kevent` call.
     calls: Vec<(usize, usize)>,
@@ -155,6 +208,10 @@ pub struct ModelKq {
 
 impl ModelKq {
     pub fn new(os: Os) -> ModelKq {
+        let state = Arc::new(Mutex::new(State::default()));
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::downgrade(&state));
         ModelKq {
             os,
             receipts: true,
@@ -162,7 +219,7 @@ impl ModelKq {
             fd: Some(eventfd()),
             user_fd: Some(eventfd()),
             pid: getpid(),
-            state: Arc::new(Mutex::new(State::default())),
+            state,
         }
     }
 
@@ -194,7 +251,7 @@ impl Probe {
     pub fn knotes(&self) -> Vec<(RawFd, Filter)> {
         let mut st = self.state();
         prune(&mut st.knotes);
-        st.knotes.iter().map(|k| (k.fd, k.filter)).collect()
+        st.knotes.values().map(|k| (k.fd, k.filter)).collect()
     }
 }
 
@@ -205,25 +262,20 @@ impl ModelKq {
 
     /// Apply one change: `Err(errno)` if refused.
     fn change(&self, st: &mut State, c: &Change) -> std::result::Result<(), i32> {
-        let (_, _, mode) = identity(c.fd)?;
-        let file = file_of(c.fd).ok_or(libc::EBADF)?;
-        let pos = st
-            .knotes
-            .iter()
-            .position(|k| k.fd == c.fd && k.filter == c.filter);
+        let (file, mode) = file_at(c.fd)?;
+        let key = (c.fd, c.filter.index());
         match c.action {
             Action::Delete => {
-                let i = pos.ok_or(libc::ENOENT)?;
-                st.knotes.remove(i);
+                st.knotes.remove(&key).ok_or(libc::ENOENT)?;
             }
             Action::Add | Action::Renew => {
-                if let Some(i) = pos {
+                if let Some(k) = st.knotes.get_mut(&key) {
                     // An update. NetBSD kern_event.c kqueue_register then calls the filter
                     // (`rv = (*kn->kn_fop->f_event)(kn, 0); if (rv) knote_activate(kn)`): a
                     // muted knote whose pipe lost its writer is activated (EV_EOF), and then
                     // reported at every scan (`Os::read_end_write`).
-                    if st.knotes[i].mute && writer_gone(c.fd) {
-                        st.knotes[i].mute = false;
+                    if k.mute && writer_gone(c.fd) {
+                        k.mute = false;
                     }
                     return Ok(());
                 }
@@ -242,17 +294,21 @@ impl ModelKq {
                 let mute = c.filter == Filter::Write
                     && fmt == libc::S_IFIFO
                     && self.os.read_end_write()
-                    && read_end(c.fd);
+                    && file.2 == libc::O_RDONLY;
                 if mute && writer_gone(c.fd) {
                     return Err(libc::EBADF);
                 }
-                st.knotes.push(Knote {
-                    fd: c.fd,
-                    filter: c.filter,
-                    file,
-                    oneshot: false,
-                    mute,
-                });
+                st.knotes.insert(
+                    key,
+                    Knote {
+                        fd: c.fd,
+                        filter: c.filter,
+                        file,
+                        fmt,
+                        oneshot: false,
+                        mute,
+                    },
+                );
             }
         }
         Ok(())
@@ -264,11 +320,13 @@ impl ModelKq {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let mut out = Vec::new();
-            let (mut fds, user) = {
+            let (mut fds, mut fmts, user) = {
                 let mut st = self.state();
                 prune(&mut st.knotes);
                 let mut fds = Vec::new();
-                for k in st.knotes.iter().filter(|k| !k.mute) {
+                let live = || st.knotes.values().filter(|k| !k.mute);
+                let fmts: Vec<u32> = live().map(|k| k.fmt).collect();
+                for k in live() {
                     let events = match k.filter {
                         Filter::Read => libc::POLLIN,
                         Filter::Write => libc::POLLOUT,
@@ -279,7 +337,7 @@ impl ModelKq {
                         revents: 0,
                     });
                 }
-                (fds, st.user)
+                (fds, fmts, st.user)
             };
             let user_fd = self.user_fd.as_ref().map_or(-1, |f| f.as_raw_fd());
             if user {
@@ -288,12 +346,10 @@ impl ModelKq {
                     events: libc::POLLIN,
                     revents: 0,
                 });
+                fmts.push(0);
             }
             // Regular files are answered from their offset, not from poll.
-            let regular: Vec<bool> = fds
-                .iter()
-                .map(|p| identity(p.fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFREG))
-                .collect();
+            let regular: Vec<bool> = fmts.iter().map(|&f| f == libc::S_IFREG).collect();
             let mut polled: Vec<libc::pollfd> = fds
                 .iter()
                 .zip(&regular)
@@ -336,9 +392,7 @@ impl ModelKq {
                         // NetBSD sys_pipe.c filt_piperead sets EV_EOF when the peer is gone,
                         // whichever end this is.
                         r & libc::POLLHUP != 0
-                            || (r & libc::POLLERR != 0
-                                && identity(fd)
-                                    .is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFIFO))
+                            || (r & libc::POLLERR != 0 && fmts[i] == libc::S_IFIFO)
                     } else {
                         r & (libc::POLLERR | libc::POLLHUP) != 0
                     };
@@ -363,18 +417,14 @@ impl ModelKq {
                 if self.os == Os::FreeBsd
                     && filter == Filter::Write
                     && eof
-                    && identity(fd).is_ok_and(|(_, _, m)| m & libc::S_IFMT == libc::S_IFIFO)
+                    && fmts[i] == libc::S_IFIFO
                 {
-                    if let Some(k) = st
-                        .knotes
-                        .iter_mut()
-                        .find(|k| k.fd == fd && k.filter == filter)
-                    {
+                    if let Some(k) = st.knotes.get_mut(&(fd, filter.index())) {
                         k.oneshot = true;
                     }
                 }
             }
-            st.knotes.retain(|k| !k.oneshot);
+            st.knotes.retain(|_, k| !k.oneshot);
             if fired && out.len() < max {
                 // EV_CLEAR: the trigger is reset as it is returned.
                 let mut buf = [0u8; 8];
@@ -409,23 +459,6 @@ fn widowed(fd: RawFd) -> bool {
     poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLERR != 0
 }
 
-/// Whether `fd` is open read-only (a pipe's read end).
-fn read_end(fd: RawFd) -> bool {
-    // SAFETY: F_GETFL reads the fd's status flags; no memory is involved.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDONLY
-}
-
-/// Whether the pipe at `fd` (a read end) has lost its writer: Linux's poll says `POLLHUP`.
-fn writer_gone(fd: RawFd) -> bool {
-    let mut p = [libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    }];
-    poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLHUP != 0
-}
-
 /// FreeBSD `filt_vfsread`: readable while the offset is before the end; writable always.
 fn regular_ready(fd: RawFd, events: i16) -> bool {
     if events != libc::POLLIN {
@@ -442,25 +475,30 @@ fn regular_ready(fd: RawFd, events: i16) -> bool {
     off < st.st_size
 }
 
-/// The file at `fd` as a knote records it: `(st_dev, st_ino, access mode)`. The access mode
-/// tells a pipe's two ends apart, which Linux gives one inode (a read end `dup2`ed over the
-/// write end's number is another file).
-fn file_of(fd: RawFd) -> Option<(u64, u64, i32)> {
-    let (dev, ino, _) = identity(fd).ok()?;
-    // SAFETY: F_GETFL reads the fd's status flags; no memory is involved.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    Some((dev, ino, flags & libc::O_ACCMODE))
+/// Whether the pipe at `fd` (a read end) has lost its writer: Linux's poll says `POLLHUP`.
+fn writer_gone(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLHUP != 0
 }
 
 /// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
-fn prune(knotes: &mut Vec<Knote>) {
-    knotes.retain(|k| file_of(k.fd) == Some(k.file));
+fn prune(knotes: &mut BTreeMap<(RawFd, u8), Knote>) {
+    knotes.retain(|_, k| file_at(k.fd).is_ok_and(|(f, _)| f == k.file));
 }
 
 /// [`prune`] for the knotes of one number.
-fn prune_fd(knotes: &mut Vec<Knote>, fd: RawFd) {
-    let file = file_of(fd);
-    knotes.retain(|k| k.fd != fd || Some(k.file) == file);
+fn prune_fd(knotes: &mut BTreeMap<(RawFd, u8), Knote>, fd: RawFd) {
+    let file = file_at(fd).ok().map(|(f, _)| f);
+    for filter in [Filter::Read, Filter::Write] {
+        let key = (fd, filter.index());
+        if knotes.get(&key).is_some_and(|k| Some(k.file) != file) {
+            knotes.remove(&key);
+        }
+    }
 }
 
 fn receipt(c: &Change, errno: i32) -> Kev {

@@ -17,13 +17,21 @@
 //!   generation, is a ghost: never reported, and a `select` that finds a ghost (or a second
 //!   item for one fd) ready rebuilds the list from the registrations, each with the file now
 //!   at its number (or none if the number is closed or a regular file);
+//! * for kqueue (`KqueueSelector`'s code over each OS's model in `tests/kernels/kqueue.rs`),
+//!   the knotes as `(fd number, filter, open file description)`: one `EV_ADD` per filter of a
+//!   key, refused per OS for a pipe whose reader is gone (with the other filter rolled back),
+//!   removed when their number is closed or `dup2` goes over it (kqueue(2); the runner tells
+//!   the kernel models at that moment, `kernels::kqueue::closed`), re-added on the file now at
+//!   the number by `modify`, and FreeBSD's pipe `EVFILT_WRITE` reported once at EOF. After
+//!   every op the model kernel's knotes must equal these;
 //! * the waker: `waker()` and `wake()` answer `Closed` exactly when the model's selector is
 //!   closed or was replaced; on epoll the interest list holds exactly one extra entry for it
 //!   (reserved user data, kept across rebuilds) whose eventfd counter is the number of wakes
 //!   since the last `select`, which drains it; results and the map never show it;
 //! * readiness: which events `select(0)` reports, from what was written, drained and closed,
 //!   through each kernel's rules (select's read/write sets, poll's `revents` filtered by the
-//!   requested bits plus ERR/HUP/NVAL, CPython's HUP/ERR → READ|WRITE mapping).
+//!   requested bits plus ERR/HUP/NVAL, CPython's HUP/ERR → READ|WRITE mapping; kqueue's
+//!   filters, an empty regular file never readable).
 //!
 //! After every op the selector's map must equal the model's and, on epoll, the kernel's
 //! interest list (`/proc/self/fdinfo/<epfd>`) must equal the model's. After the sequence every
@@ -44,6 +52,8 @@ use ioselectors::{
 use ioselectors_sys as sys;
 
 use crate::kernels::devpoll::{ModelDevpoll, Os as DevpollOs};
+use crate::kernels::kqueue::{self as kq_model, ModelKq, Os as KqOs, Probe as KqProbe};
+use ioselectors::__kernels::kqueue::Filter;
 
 /// `DevpollSelector`'s code over a `/dev/poll` model.
 type DevpollModel = ioselectors::GenericSelector<
@@ -51,6 +61,20 @@ type DevpollModel = ioselectors::GenericSelector<
     RawFd,
     u8,
 >;
+
+/// `KqueueSelector`'s code over a kqueue model.
+type KqueueModel =
+    ioselectors::GenericSelector<ioselectors::__kernels::kqueue::KqueueBackend<ModelKq>, RawFd, u8>;
+
+/// The knotes of the kqueue model the runner's selector was made with (the runs are one at a
+/// time: `tests/model.rs` holds a lock, the fuzzer runs one input at a time).
+static KQ_PROBE: std::sync::Mutex<Option<KqProbe>> = std::sync::Mutex::new(None);
+
+fn kqueue_model(os: KqOs) -> KqueueModel {
+    let kernel = ModelKq::new(os);
+    *KQ_PROBE.lock().unwrap_or_else(|e| e.into_inner()) = Some(kernel.probe());
+    KqueueModel::with_kernel(kernel)
+}
 
 /// The first fd number of the pool: high enough that nothing the process opens by itself
 /// (an epoll fd, a `/proc` listing) lands on a pool number, low enough for any `RLIMIT_NOFILE`.
@@ -79,22 +103,54 @@ pub enum Backend {
     DevpollIllumos,
     /// `DevpollSelector`'s code over the Solaris `/dev/poll` model.
     DevpollSolaris,
+    /// `KqueueSelector`'s code over the FreeBSD kqueue model (`tests/kernels/kqueue.rs`).
+    KqueueFreeBsd,
+    /// ... over the macOS kqueue model.
+    KqueueMacOs,
+    /// ... over the NetBSD 9 kqueue model (no `EVFILT_USER`: the waker is a pipe).
+    KqueueNetBsd9,
+    /// ... over the NetBSD 10 kqueue model.
+    KqueueNetBsd10,
+    /// ... over the OpenBSD kqueue model (no `EVFILT_USER`).
+    KqueueOpenBsd,
+    /// ... over the DragonFly kqueue model.
+    KqueueDragonFly,
 }
 
 impl Backend {
-    /// Every Linux backend, then /dev/poll's code over its models.
-    pub const ALL: [Backend; 6] = [
+    /// Every Linux backend, then /dev/poll's and kqueue's code over their models (new ones are
+    /// added at the end: a fuzz input's first byte keeps picking the same backend).
+    pub const ALL: [Backend; 12] = [
         Backend::Select,
         Backend::Poll,
         Backend::Epoll,
         Backend::Default,
         Backend::DevpollIllumos,
         Backend::DevpollSolaris,
+        Backend::KqueueFreeBsd,
+        Backend::KqueueMacOs,
+        Backend::KqueueNetBsd9,
+        Backend::KqueueNetBsd10,
+        Backend::KqueueOpenBsd,
+        Backend::KqueueDragonFly,
     ];
 
     /// Whether this runs over an in-memory kernel model (slower: fewer generated sequences).
     pub fn is_model(self) -> bool {
-        matches!(self, Backend::DevpollIllumos | Backend::DevpollSolaris)
+        matches!(self, Backend::DevpollIllumos | Backend::DevpollSolaris) || self.kqueue().is_some()
+    }
+
+    /// The kqueue model's OS, for the kqueue backends.
+    pub fn kqueue(self) -> Option<KqOs> {
+        match self {
+            Backend::KqueueFreeBsd => Some(KqOs::FreeBsd),
+            Backend::KqueueMacOs => Some(KqOs::MacOs),
+            Backend::KqueueNetBsd9 => Some(KqOs::NetBsd9),
+            Backend::KqueueNetBsd10 => Some(KqOs::NetBsd10),
+            Backend::KqueueOpenBsd => Some(KqOs::OpenBsd),
+            Backend::KqueueDragonFly => Some(KqOs::DragonFly),
+            _ => None,
+        }
     }
 
     fn is_epoll(self) -> bool {
@@ -523,6 +579,21 @@ struct Model {
     generations: BTreeMap<RawFd, u32>,
     /// epoll: the registrations the kernel accepted so far (the last generation handed out).
     added: u32,
+    /// kqueue: the knotes, `(fd number, filter, open file description)`. A knote belongs to a
+    /// number: closing the number (or `dup2` over it) removes it (kqueue(2)).
+    knotes: Vec<(RawFd, Filter, usize)>,
+    /// NetBSD: the `EVFILT_WRITE` knotes on a pipe's read end that an `EV_ADD` re-ran after the
+    /// writer had gone, `(fd number, open file description)`: only those are reported
+    /// (tests/kernels/kqueue.rs, `Os::read_end_write`).
+    unmuted: Vec<(RawFd, usize)>,
+}
+
+/// The kqueue filters of a mask, in the order the backend submits them.
+fn filters(events: Events) -> impl Iterator<Item = Filter> {
+    [(Events::READ, Filter::Read), (Events::WRITE, Filter::Write)]
+        .into_iter()
+        .filter(move |&(e, _)| events.contains(e))
+        .map(|(_, f)| f)
 }
 
 /// A predicted `select(0)` result.
@@ -548,6 +619,24 @@ impl Model {
             kernel: Vec::new(),
             generations: BTreeMap::new(),
             added: 0,
+            knotes: Vec::new(),
+            unmuted: Vec::new(),
+        }
+    }
+
+    /// The errno with which this kqueue kernel refuses `EVFILT_WRITE` on the file at `ofd`
+    /// (`None`: accepted): a pipe whose reader is gone; on NetBSD also a pipe's read end whose
+    /// writer is gone (`EBADF`) and, on NetBSD 9, a regular file (`EINVAL`)
+    /// (tests/kernels/kqueue.rs, per OS).
+    fn kqueue_refuses_write(&self, w: &World, ofd: usize) -> Option<i32> {
+        let os = self.backend.kqueue()?;
+        match w.ofds[ofd].kind {
+            Kind::PipeW(p) if w.refs(w.pipe_ofd[p][0]) == 0 => os.widowed_pipe(),
+            Kind::PipeR(p) if os.read_end_write() && w.refs(w.pipe_ofd[p][1]) == 0 => {
+                Some(sys::EBADF)
+            }
+            Kind::File if os.no_vnode_write() => Some(sys::EINVAL),
+            _ => None,
         }
     }
 
@@ -604,6 +693,15 @@ impl Model {
                 generation,
             });
         }
+        if self.backend.kqueue().is_some() {
+            // One EV_ADD per filter; a refused one rolls back the other.
+            if events.is_writable() {
+                if let Some(errno) = self.kqueue_refuses_write(w, ofd) {
+                    return Err(Error::Os(errno));
+                }
+            }
+            self.knotes.extend(filters(events).map(|f| (fd, f, ofd)));
+        }
         self.keys.insert(fd, (events, data));
         Ok((fd, events, data))
     }
@@ -632,6 +730,44 @@ impl Model {
                 }
             }
         }
+        if events != old && self.backend.kqueue().is_some() {
+            // An EV_ADD for each filter of the new mask (an update where the knote exists, on
+            // the file now at the number), then EV_DELETE for the others (ENOENT is fine). A
+            // refusal rolls back what was added and drops the key, and `unregister`'s deletes
+            // follow: the number keeps no knote.
+            let res = match w.ofd_at(fd) {
+                None => Err(sys::EBADF),
+                Some(ofd) => {
+                    let has_write = self.knotes.contains(&(fd, Filter::Write, ofd));
+                    match self.kqueue_refuses_write(w, ofd) {
+                        Some(errno) if events.is_writable() && !has_write => Err(errno),
+                        // NetBSD: the kept EVFILT_WRITE is re-added, which re-runs the filter
+                        // of a pipe's read end: with the writer gone it is reported from now.
+                        Some(_)
+                            if events.is_writable()
+                                && matches!(w.ofds[ofd].kind, Kind::PipeR(_)) =>
+                        {
+                            if !self.unmuted.contains(&(fd, ofd)) {
+                                self.unmuted.push((fd, ofd));
+                            }
+                            Ok(ofd)
+                        }
+                        _ => Ok(ofd),
+                    }
+                }
+            };
+            self.knotes.retain(|k| k.0 != fd);
+            if !events.is_writable() || res.is_err() {
+                self.unmuted.retain(|u| u.0 != fd);
+            }
+            match res {
+                Ok(ofd) => self.knotes.extend(filters(events).map(|f| (fd, f, ofd))),
+                Err(errno) => {
+                    self.keys.remove(&fd);
+                    return Err(Error::Os(errno));
+                }
+            }
+        }
         self.keys.insert(fd, (events, data));
         Ok((fd, events, data))
     }
@@ -643,6 +779,8 @@ impl Model {
         if let Some(i) = w.ofd_at(fd).and_then(|ofd| self.item(ofd, fd)) {
             self.kernel.remove(i);
         }
+        self.knotes.retain(|k| k.0 != fd);
+        self.unmuted.retain(|u| u.0 != fd);
         Ok(key)
     }
 
@@ -655,6 +793,8 @@ impl Model {
         self.closed = true;
         self.keys.clear();
         self.kernel.clear();
+        self.knotes.clear();
+        self.unmuted.clear();
         self.waker = false;
         self.pending = 0;
     }
@@ -680,6 +820,12 @@ impl Model {
     /// The file description `ofd` was closed for good: epoll forgets its entries.
     fn forget(&mut self, ofd: usize) {
         self.kernel.retain(|i| i.ofd != ofd);
+    }
+
+    /// The number `fd` was closed (or `dup2` went over it): kqueue drops its knotes.
+    fn number_closed(&mut self, fd: RawFd) {
+        self.knotes.retain(|k| k.0 != fd);
+        self.unmuted.retain(|u| u.0 != fd);
     }
 
     fn select(&mut self, w: &World) -> Prediction {
@@ -751,6 +897,57 @@ impl Model {
                     }
                 }
                 out.sort_unstable();
+            }
+            Backend::KqueueFreeBsd
+            | Backend::KqueueMacOs
+            | Backend::KqueueNetBsd9
+            | Backend::KqueueNetBsd10
+            | Backend::KqueueOpenBsd
+            | Backend::KqueueDragonFly => {
+                // tests/kernels/kqueue.rs: EVFILT_READ when there is data, EOF or an error
+                // (a regular file only before its end: this one stays empty), EVFILT_WRITE
+                // when there is room, EOF or an error (a regular file always). The backend
+                // merges the two filters of a number into one entry.
+                let freebsd = self.backend == Backend::KqueueFreeBsd;
+                let netbsd = self.backend.kqueue().is_some_and(|os| os.read_end_write());
+                let mut oneshot = Vec::new();
+                let mut merged: BTreeMap<RawFd, Events> = BTreeMap::new();
+                for &(fd, filter, ofd) in &self.knotes {
+                    let f = w.flags(ofd);
+                    let file = w.ofds[ofd].kind == Kind::File;
+                    let read_end = matches!(w.ofds[ofd].kind, Kind::PipeR(_));
+                    let (ready, eof) = match filter {
+                        // NetBSD: a pipe read end's EVFILT_WRITE, until re-added after the
+                        // writer went.
+                        Filter::Write
+                            if netbsd && read_end && !self.unmuted.contains(&(fd, ofd)) =>
+                        {
+                            (false, false)
+                        }
+                        Filter::Read if file => (false, false),
+                        Filter::Write if file => (true, false),
+                        Filter::Read => (f.inp || f.hup || f.err, f.hup),
+                        Filter::Write => (f.out || f.hup || f.err, f.hup || f.err),
+                    };
+                    if !ready {
+                        continue;
+                    }
+                    *merged.entry(fd).or_insert(Events::EMPTY) |= match filter {
+                        Filter::Read => Events::READ,
+                        Filter::Write => Events::WRITE,
+                    };
+                    // FreeBSD turns a pipe's EVFILT_WRITE one-shot at EOF: reported once.
+                    let pipe = matches!(w.ofds[ofd].kind, Kind::PipeR(_) | Kind::PipeW(_));
+                    if freebsd && filter == Filter::Write && eof && pipe {
+                        oneshot.push((fd, filter, ofd));
+                    }
+                }
+                self.knotes.retain(|k| !oneshot.contains(k));
+                out = merged
+                    .into_iter()
+                    .map(|(fd, e)| (fd, e & self.keys[&fd].0))
+                    .filter(|(_, e)| !e.is_empty())
+                    .collect();
             }
         }
         // The wait saw the waker's object ready (if a wake was pending) and drained it; the
@@ -876,6 +1073,30 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
         if got != want {
             self.fail(format_args!("get_map: got {got:?}, model says {want:?}"));
         }
+        if self.backend.kqueue().is_some() && !self.model.closed {
+            let probe = KQ_PROBE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let probe = probe.expect("the kqueue model's probe");
+            // The pool's knotes (the pipe waker's read end is below BASE_FD).
+            let pool = BASE_FD..BASE_FD + SLOTS as RawFd;
+            let mut got: Vec<(RawFd, Filter)> = probe
+                .knotes()
+                .into_iter()
+                .filter(|(fd, _)| pool.contains(fd))
+                .collect();
+            let mut want: Vec<(RawFd, Filter)> = self
+                .model
+                .knotes
+                .iter()
+                .map(|&(fd, f, _)| (fd, f))
+                .collect();
+            got.sort_unstable_by_key(|&(fd, f)| (fd, f == Filter::Write));
+            want.sort_unstable_by_key(|&(fd, f)| (fd, f == Filter::Write));
+            if got != want {
+                self.fail(format_args!(
+                    "kqueue knotes: kernel {got:?}, model {want:?}"
+                ));
+            }
+        }
         if let Some(epfd) = (self.epfd)(&self.sel) {
             let (got, waker) = epoll_interest(epfd);
             let want_waker = self.model.waker.then_some(WakerItem {
@@ -999,8 +1220,11 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
 
     fn close_fd(&mut self, slot: usize) {
         if let Some(ofd) = self.world.fds[slot].take() {
+            let fd = BASE_FD + slot as RawFd;
             // SAFETY: the pool number is open and owned by this world.
-            assert_eq!(unsafe { sys::close(BASE_FD + slot as RawFd) }, 0);
+            assert_eq!(unsafe { sys::close(fd) }, 0);
+            kq_model::closed(fd);
+            self.model.number_closed(fd);
             if self.world.unref(ofd) {
                 self.model.forget(ofd);
             }
@@ -1019,6 +1243,8 @@ impl<S: BaseSelector<RawFd, u8>> Runner<S> {
         assert_eq!(unsafe { sys::dup2(f, t) }, t, "dup2: errno {}", errno());
         self.world.ofds[ofd].refs += 1;
         if let Some(old) = self.world.fds[to].replace(ofd) {
+            kq_model::closed(t);
+            self.model.number_closed(t);
             if self.world.unref(old) {
                 self.model.forget(old);
             }
@@ -1203,7 +1429,18 @@ pub fn run_ops(backend: Backend, ops: &[Op]) {
             DevpollModel::waker,
             ops,
         ),
+        Backend::KqueueFreeBsd => run_kqueue(backend, || kqueue_model(KqOs::FreeBsd), ops),
+        Backend::KqueueMacOs => run_kqueue(backend, || kqueue_model(KqOs::MacOs), ops),
+        Backend::KqueueNetBsd9 => run_kqueue(backend, || kqueue_model(KqOs::NetBsd9), ops),
+        Backend::KqueueNetBsd10 => run_kqueue(backend, || kqueue_model(KqOs::NetBsd10), ops),
+        Backend::KqueueOpenBsd => run_kqueue(backend, || kqueue_model(KqOs::OpenBsd), ops),
+        Backend::KqueueDragonFly => run_kqueue(backend, || kqueue_model(KqOs::DragonFly), ops),
     }
+}
+
+fn run_kqueue(backend: Backend, make: fn() -> KqueueModel, ops: &[Op]) {
+    run_with(backend, make, |_| None, KqueueModel::waker, ops);
+    *KQ_PROBE.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
 /// Fuzz entry point: the first byte picks the backend, the rest are ops.

@@ -197,11 +197,13 @@ impl World for ModelWorld {
             // SAFETY: a number this world made and owns.
             host(unsafe { libc::close(fd) });
         }
+        crate::kernels::kqueue::closed(fd);
         self.closed.push(fd);
     }
     fn dup2(&mut self, from: c_int, to: c_int) {
         // SAFETY: two numbers this world owns.
         host(unsafe { libc::dup2(from, to) });
+        crate::kernels::kqueue::closed(to);
         self.closed.retain(|&fd| fd != to);
     }
     fn write(&mut self, fd: c_int) {

@@ -19,7 +19,7 @@ use ioselectors::{BaseSelector, Error, Events, GenericSelector, Waker};
 
 use super::kernel::{self as rump, RumpKq};
 use crate::common::Rng;
-use crate::kernels::kqueue::{ModelKq, Os};
+use crate::kernels::kqueue::{self, ModelKq, Os};
 
 /// Pool slots: pipe 0 (read, write), pipe 1, socketpair 0, socketpair 1.
 const SLOTS: usize = 8;
@@ -53,8 +53,6 @@ type FileId = (usize, usize);
 /// whose peer is gone (`SIGPIPE`: the host ignores it, the rump kernel's is not wanted here).
 struct Gen {
     files: [Option<FileId>; SLOTS],
-    /// Every file each slot has held.
-    history: Vec<Vec<Option<FileId>>>,
 }
 
 impl Gen {
@@ -78,18 +76,11 @@ impl Gen {
             76..=81 => Op::CloseFd(slot),
             82..=86 => {
                 let to = rng.below(SLOTS);
-                if self.files[slot].is_none()
-                    || (to != slot && self.history[to].contains(&self.files[slot]))
-                {
-                    // dup2 of a closed number fails: not generated. Nor a dup2 that puts a
-                    // file back at a number it was at before (or still is): the kernel dropped
-                    // that number's knotes when the file left it (or drops them now, closing
-                    // the number), which the model cannot see (the same file at the same
-                    // number, tests/kernels/kqueue.rs).
+                if self.files[slot].is_none() {
+                    // dup2 of a closed number fails: not generated.
                     return Op::Select;
                 }
                 self.files[to] = self.files[slot];
-                self.history[to].push(self.files[slot]);
                 Op::Dup2(slot, to)
             }
             87..=88 => Op::CloseSelector,
@@ -173,6 +164,9 @@ impl Io for HostIo {
         if unsafe { libc::close(fd) } < 0 {
             Err(host_errno())
         } else {
+            // The model drops the number's knotes at close time, as the kernel does (also
+            // when the same file comes back at the number later).
+            kqueue::closed(fd);
             Ok(())
         }
     }
@@ -181,6 +175,9 @@ impl Io for HostIo {
         if unsafe { libc::dup2(from, to) } < 0 {
             Err(host_errno())
         } else {
+            if from != to {
+                kqueue::closed(to);
+            }
             Ok(())
         }
     }
@@ -360,7 +357,6 @@ fn kernel_and_model_sequences_agree() {
         };
         let mut gen = Gen {
             files: [0, 1, 2, 3, 4, 5, 6, 7].map(|i| Some((i / 2, i % 2))),
-            history: (0..SLOTS).map(|i| vec![Some((i / 2, i % 2))]).collect(),
         };
         let mut trace = Vec::new();
         for _ in 0..OPS {

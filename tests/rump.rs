@@ -13,8 +13,9 @@
 //! * The waker, which is a pipe of the rump kernel there (this kernel has no `EVFILT_USER`).
 //! * tests/rump/scenarios.rs: one scenario list run on the NetBSD kqueue model
 //!   (tests/kernels/kqueue.rs) and on the kernel, with identical answers.
-//! * tests/rump/sequences.rs: random op sequences on a selector over the kernel and one over
-//!   the NetBSD model, side by side, with identical answers.
+//! * tests/rump/ops.rs: tests/model.rs's op sequences (seed corpus and generated), and
+//!   tests/rump/sequences.rs: more random op sequences, each on a selector over the kernel and
+//!   one over the NetBSD model, side by side, with identical answers.
 #![cfg(all(ioselectors_rump, target_os = "linux", feature = "std"))]
 
 #[macro_use]
@@ -24,6 +25,10 @@ mod common;
 mod kernel;
 #[path = "kernels/mod.rs"]
 mod kernels;
+#[path = "model/mod.rs"]
+mod model;
+#[path = "rump/ops.rs"]
+mod ops;
 #[path = "rump/scenarios.rs"]
 mod scenarios;
 #[path = "rump/sequences.rs"]

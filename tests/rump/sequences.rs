@@ -98,20 +98,23 @@ impl Gen {
 }
 
 /// One world's files.
-trait Io {
+pub trait Io {
     fn base(&self) -> c_int;
     fn write(&self, fd: c_int) -> Result<usize, i32>;
     fn read(&self, fd: c_int) -> Result<usize, i32>;
     fn close(&self, fd: c_int) -> Result<(), i32>;
     fn dup2(&self, from: c_int, to: c_int) -> Result<(), i32>;
     fn eagain(&self) -> i32;
+    /// Whether this is the host (Linux's errno numbers).
+    fn host(&self) -> bool;
 }
 
-struct RumpIo;
+/// The rump kernel's files; the pool at `.0..`.
+pub struct RumpIo(pub c_int);
 
 impl Io for RumpIo {
     fn base(&self) -> c_int {
-        RUMP_BASE
+        self.0
     }
     fn write(&self, fd: c_int) -> Result<usize, i32> {
         rump::write(fd, b"x")
@@ -128,9 +131,13 @@ impl Io for RumpIo {
     fn eagain(&self) -> i32 {
         rump::EAGAIN
     }
+    fn host(&self) -> bool {
+        false
+    }
 }
 
-struct HostIo;
+/// The host's files; the pool at `.0..`.
+pub struct HostIo(pub c_int);
 
 fn host_errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -138,7 +145,7 @@ fn host_errno() -> i32 {
 
 impl Io for HostIo {
     fn base(&self) -> c_int {
-        HOST_BASE
+        self.0
     }
     fn write(&self, fd: c_int) -> Result<usize, i32> {
         // SAFETY: one byte, valid for reads.
@@ -184,10 +191,14 @@ impl Io for HostIo {
     fn eagain(&self) -> i32 {
         libc::EAGAIN
     }
+    fn host(&self) -> bool {
+        true
+    }
 }
 
-/// The pool in the rump kernel, at `RUMP_BASE..`.
-fn rump_pool() {
+/// The pool in the rump kernel, at `base..`: two pipes, two socketpairs, then (`file`) a
+/// regular file of its tmpfs.
+pub fn rump_pool(base: c_int, file: bool) {
     let mut fds = Vec::new();
     for _ in 0..2 {
         let (r, w) = rump::pipe_with(rump::O_NONBLOCK);
@@ -197,13 +208,16 @@ fn rump_pool() {
         let (a, b) = rump::pair_with(rump::SOCK_NONBLOCK);
         fds.extend([a, b]);
     }
+    if file {
+        fds.push(rump::regular_file(&format!("pool-{base}")));
+    }
     for (i, fd) in fds.iter().enumerate() {
-        rump::dup2(fd.raw(), RUMP_BASE + i as c_int).unwrap();
+        rump::dup2(fd.raw(), base + i as c_int).unwrap();
     }
 }
 
-/// The pool on the host, at `HOST_BASE..`.
-fn host_pool() {
+/// The pool on the host, at `base..`, as [`rump_pool`].
+pub fn host_pool(base: c_int, file: bool) {
     let mut fds = Vec::new();
     for _ in 0..2 {
         let mut p = [-1; 2];
@@ -220,44 +234,57 @@ fn host_pool() {
         b.set_nonblocking(true).unwrap();
         fds.extend([a, b].map(std::os::fd::IntoRawFd::into_raw_fd));
     }
+    if file {
+        fds.push(std::os::fd::IntoRawFd::into_raw_fd(
+            crate::common::temp_file(),
+        ));
+    }
     for (i, &fd) in fds.iter().enumerate() {
         // SAFETY: fd is ours; the target number is the pool's.
-        assert!(unsafe { libc::dup2(fd, HOST_BASE + i as c_int) } >= 0);
+        assert!(unsafe { libc::dup2(fd, base + i as c_int) } >= 0);
         // SAFETY: the original, ours.
         unsafe { libc::close(fd) };
     }
 }
 
-type Sel<K> = GenericSelector<KqueueBackend<K>, c_int, u8>;
+pub type Sel<K> = GenericSelector<KqueueBackend<K>, c_int, u8>;
 
 /// One world: a selector (or none after `CloseSelector`), its wakers, its files.
-struct World<K: Kernel> {
-    sel: Sel<K>,
-    make: fn() -> K,
-    wakers: Vec<Waker>,
-    io: Box<dyn Io>,
+pub struct World<K: Kernel> {
+    pub sel: Sel<K>,
+    pub make: fn() -> K,
+    pub wakers: Vec<Waker>,
+    pub io: Box<dyn Io>,
 }
 
 impl<K: Kernel> World<K> {
-    fn slot(&self, fd: c_int) -> isize {
-        (fd - self.io.base()) as isize
+    pub fn slot(&self, fd: c_int) -> isize {
+        (i64::from(fd) - i64::from(self.io.base())) as isize
     }
 
-    fn error(&self, e: Error) -> String {
+    /// A pool number as its slot, any other number as itself.
+    fn name(&self, fd: c_int) -> String {
+        match self.slot(fd) {
+            s @ 0..=63 => format!("slot {s}"),
+            _ => fd.to_string(),
+        }
+    }
+
+    pub fn error(&self, e: Error) -> String {
         match e {
-            Error::AlreadyRegistered(fd) => format!("AlreadyRegistered(slot {})", self.slot(fd)),
-            Error::NotRegistered(fd) => format!("NotRegistered(slot {})", self.slot(fd)),
-            Error::InvalidFd(fd) => format!("InvalidFd(slot {})", self.slot(fd)),
+            Error::AlreadyRegistered(fd) => format!("AlreadyRegistered({})", self.name(fd)),
+            Error::NotRegistered(fd) => format!("NotRegistered({})", self.name(fd)),
+            Error::InvalidFd(fd) => format!("InvalidFd({})", self.name(fd)),
             other => format!("{other:?}"),
         }
     }
 
-    fn io_result(&self, r: Result<usize, i32>) -> String {
+    pub fn io_result(&self, r: Result<usize, i32>) -> String {
         match r {
             Err(e) if e == self.io.eagain() => "EAGAIN".into(),
             // Linux: a read from a socket whose peer closed with unread data in its own queue
             // is ECONNRESET once; NetBSD reads the end of file. Not kqueue's business.
-            Err(libc::ECONNRESET) if self.io.base() == HOST_BASE => "Ok(0)".into(),
+            Err(libc::ECONNRESET) if self.io.host() => "Ok(0)".into(),
             other => format!("{other:?}"),
         }
     }
@@ -321,14 +348,14 @@ impl<K: Kernel> World<K> {
         }
     }
 
-    fn close_pool(&self) {
-        for i in 0..SLOTS {
+    pub fn close_pool(&self, slots: usize) {
+        for i in 0..slots {
             let _ = self.io.close(self.io.base() + i as c_int);
         }
     }
 }
 
-fn netbsd_model() -> ModelKq {
+pub fn netbsd_model() -> ModelKq {
     ModelKq::new(Os::NetBsd9)
 }
 
@@ -341,19 +368,19 @@ fn kernel_and_model_sequences_agree() {
     let mut rng = Rng::from_clock();
     let mut ops_run = 0;
     for seq in 0..SEQUENCES {
-        rump_pool();
-        host_pool();
+        rump_pool(RUMP_BASE, false);
+        host_pool(HOST_BASE, false);
         let mut kernel = World {
             sel: Sel::with_kernel(RumpKq::new()),
             make: RumpKq::new,
             wakers: Vec::new(),
-            io: Box::new(RumpIo),
+            io: Box::new(RumpIo(RUMP_BASE)),
         };
         let mut model = World {
             sel: Sel::with_kernel(netbsd_model()),
             make: netbsd_model,
             wakers: Vec::new(),
-            io: Box::new(HostIo),
+            io: Box::new(HostIo(HOST_BASE)),
         };
         let mut gen = Gen {
             files: [0, 1, 2, 3, 4, 5, 6, 7].map(|i| Some((i / 2, i % 2))),
@@ -372,8 +399,8 @@ fn kernel_and_model_sequences_agree() {
                 trace.join("\n")
             );
         }
-        kernel.close_pool();
-        model.close_pool();
+        kernel.close_pool(SLOTS);
+        model.close_pool(SLOTS);
     }
     eprintln!("{SEQUENCES} sequences, {ops_run} ops: no divergence");
 }

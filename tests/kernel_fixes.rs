@@ -374,6 +374,11 @@ fn per_os_refusals_at_register() {
 )]
 fn a_kernels_own_wake_pipe_is_watched_and_drained() {
     let _g = lock();
+    // A filter (EVFILT_USER) has no fd to watch: `Trigger::fd` says -1 there.
+    assert_eq!(
+        ioselectors::__kernels::Trigger::fd(&ModelKq::new(Os::FreeBsd)),
+        -1
+    );
     let mut model = ModelKq::new(Os::NetBsd9);
     model.own_wake_pipe = true;
     let probe = model.probe();

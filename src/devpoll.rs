@@ -24,6 +24,9 @@ use crate::{timeout, Error, Events, RawFd, Result};
 // The logic module mirrors POLLREMOVE so that it builds without the sys crate's /dev/poll items.
 const _: () = assert!(ioselectors_sys::POLLREMOVE == crate::devpoll_logic::POLLREMOVE);
 
+#[cfg(test)]
+mod tests;
+
 /// The kernel calls of [`DevpollBackend`]. **Test plumbing**, hidden from the docs: the crate's
 /// only implementation is [`SystemDevpoll`] (the real `/dev/poll`), the default; the tests
 /// implement it with in-memory models of illumos's and Solaris's driver.

@@ -24,6 +24,8 @@ use crate::{Error, Events, RawFd, Result};
 mod system;
 #[cfg(ioselectors_kqueue)]
 pub use system::SystemKqueue;
+#[cfg(test)]
+mod tests;
 
 /// `EINVAL`: what a kernel without `EVFILT_USER` answers to the waker's `EV_ADD` (NetBSD
 /// before 10, OpenBSD before 7.5). The same value on every kqueue OS and on Linux.

@@ -34,6 +34,24 @@ fn main() {
     if rustc_minor().is_some_and(|minor| minor >= 87) {
         println!("cargo::rustc-cfg=ioselectors_std_pipe");
     }
+
+    // A local check only (README.md, "Against NetBSD's kernel"): with IOSELECTORS_RUMP_LIB naming
+    // the lib/ directory of a rump kernel built from NetBSD's sources, `ioselectors_rump` is set
+    // and tests/rump.rs is compiled, linked against librump and librumpuser there (its `#[link]`
+    // attributes; it dlopens the components), found there at run time (rpath). Unset, nothing
+    // changes.
+    println!("cargo::rustc-check-cfg=cfg(ioselectors_rump)");
+    println!("cargo::rerun-if-env-changed=IOSELECTORS_RUMP_LIB");
+    if let Some(dir) = env::var_os("IOSELECTORS_RUMP_LIB").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        println!("cargo::rustc-cfg=ioselectors_rump");
+        println!("cargo::rustc-link-search=native={}", dir.display());
+        // DT_RPATH (not RUNPATH): it also finds librump's own dependency, librumpuser.
+        println!(
+            "cargo::rustc-link-arg-tests=-Wl,--disable-new-dtags,-rpath,{}",
+            dir.display()
+        );
+    }
 }
 
 /// The minor version of the compiler cargo builds this crate with (`rustc 1.87.0 (...)` → 87).

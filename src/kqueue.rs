@@ -68,6 +68,16 @@ pub trait Kernel: Trigger + Sized + 'static {
     fn returned(events: &Self::Events) -> usize;
     /// Entry `i` of `events` (`i < returned(events)`).
     fn entry(events: &Self::Events, i: usize) -> Kev;
+    /// The pipe waker of a kernel without `EVFILT_USER`: `None` (the default, and
+    /// [`SystemKqueue`]'s answer) for a pipe of this process (an eventfd on Linux), made by the
+    /// waker itself; a kernel whose fds are not the process's (the tests' rump kernel, a NetBSD
+    /// kernel in userspace) makes its own pipe, watched at [`Trigger::fd`].
+    ///
+    /// # Errors
+    /// The errno of making the pipe.
+    fn wake_pipe(&self) -> Result<Option<Arc<dyn Trigger>>> {
+        Ok(None)
+    }
 }
 
 /// Python's `selectors.KqueueSelector`, over `kqueue(2)` and `kevent(2)`. macOS, iOS,
@@ -373,7 +383,10 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
         let shared = match user {
             Ok(()) => Shared::new(Source::Kernel(kq)),
             Err(EINVAL) => {
-                let shared = Shared::new(Source::new_fd()?);
+                let shared = match kq.wake_pipe()? {
+                    Some(pipe) => Shared::new(Source::Kernel(pipe)),
+                    None => Shared::new(Source::new_fd()?),
+                };
                 let change = Changes::add(shared.fd(), Events::READ);
                 if let Err(errno) = Self::submit(&kq, &mut self.events, &change)
                     .and_then(|r| logic::settle(&change, &r).error.map_or(Ok(()), Err))

@@ -193,9 +193,10 @@ pub enum Status {
 ///
 /// Receipts are matched by `(ident, filter)`, not by position. A change without an `EV_ERROR`
 /// entry counts as applied: the kernel reports every failed change when there is room in the
-/// event list (the caller gives it one slot per change), and a kernel that ignores
-/// `EV_RECEIPT` (NetBSD before 10) reports only the failures. Entries that are not `EV_ERROR`
-/// are readiness, not receipts, and are ignored here.
+/// event list (the caller gives it one slot per change), and a kernel that ignored
+/// `EV_RECEIPT` would report only the failures (every kernel here honours it: NetBSD's since
+/// 7.99 at least, `kern_event.c` `kevent1`, which tests/rump.rs runs). Entries that are not
+/// `EV_ERROR` are readiness, not receipts, and are ignored here.
 pub fn receipts(changes: &Changes, returned: &[Kev]) -> [Option<(Change, Status)>; 2] {
     let mut out = [None; 2];
     for (slot, change) in out.iter_mut().zip(changes.iter()) {

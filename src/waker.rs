@@ -179,6 +179,15 @@ pub trait Trigger: fmt::Debug + Send + Sync {
     /// Whether this is a `fork(2)` child of the process that made the object, which does not
     /// inherit it (kqueue(2)): then `wake()` answers [`Error::Closed`] without a call.
     fn forked(&self) -> bool;
+    /// The fd the backend watches for readability when the object is a pipe of the backend's
+    /// kernel rather than a filter (the tests' rump kernel, whose fds are not the process's:
+    /// `Kernel::wake_pipe`); -1 (the default) for a filter, which has none.
+    fn fd(&self) -> crate::RawFd {
+        -1
+    }
+    /// Consume the pending wakes of such a pipe; nothing (the default) for a filter, which
+    /// `EV_CLEAR` resets when it is returned.
+    fn drain(&self) {}
 }
 
 /// What `wake()` writes to. See the module docs for which one each OS and backend uses.
@@ -191,7 +200,8 @@ pub(crate) enum Source {
     #[cfg(all(unix, not(ioselectors_epoll)))]
     Pipe { read: OwnedFd, write: OwnedFd },
     /// A filter of the backend's kernel object, which it shares (kqueue's `EVFILT_USER`):
-    /// triggered through it, reset by the kernel when returned (`EV_CLEAR`).
+    /// triggered through it, reset by the kernel when returned (`EV_CLEAR`). Or a pipe that
+    /// kernel made itself ([`Trigger::fd`], [`Trigger::drain`]: the tests' rump kernel).
     #[cfg(unix)]
     Kernel(Arc<dyn Trigger>),
     /// A UDP socket connected to itself.
@@ -227,7 +237,7 @@ impl Source {
             Source::EventFd(fd) => fd.raw(),
             #[cfg(all(unix, not(ioselectors_epoll)))]
             Source::Pipe { read, .. } => read.raw(),
-            Source::Kernel(_) => -1,
+            Source::Kernel(kernel) => kernel.fd(),
         }
     }
 
@@ -278,8 +288,8 @@ impl Source {
                 }
             }
             #[cfg(unix)]
-            // EV_CLEAR reset the filter when kevent returned it.
-            Source::Kernel(_) => {}
+            // EV_CLEAR reset a filter when kevent returned it; a kernel's pipe drains itself.
+            Source::Kernel(kernel) => kernel.drain(),
             #[cfg(windows)]
             Source::Socket(s) => {
                 let mut buf = [0; 16];

@@ -362,3 +362,135 @@ fn per_os_refusals_at_register() {
         close(null);
     }
 }
+
+/// A kernel that makes the waker's pipe itself (`Kernel::wake_pipe`, the rump kernel's case in
+/// tests/rump.rs, whose fds are not the process's): the backend watches that pipe's read end
+/// (`Trigger::fd`), reports a wake as a wake and not as a key, drains it through the kernel's
+/// pipe (`Trigger::drain`), and refuses the pipe's number as a key, as for its own pipe.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
+fn a_kernels_own_wake_pipe_is_watched_and_drained() {
+    let _g = lock();
+    // A filter (EVFILT_USER) has no fd to watch: `Trigger::fd` says -1 there.
+    assert_eq!(
+        ioselectors::__kernels::Trigger::fd(&ModelKq::new(Os::FreeBsd)),
+        -1
+    );
+    let mut model = ModelKq::new(Os::NetBsd9);
+    model.own_wake_pipe = true;
+    let probe = model.probe();
+    let mut sel = Kq::with_kernel(model);
+    let waker = sel.waker().unwrap();
+    let knotes = probe.knotes();
+    assert_eq!(knotes.len(), 1);
+    let (fd, filter) = knotes[0];
+    assert_eq!(filter, Filter::Read);
+    assert_eq!(
+        sel.register(fd, Events::READ, ()).unwrap_err(),
+        Error::Os(libc::EEXIST)
+    );
+    let readable = |fd: RawFd| {
+        let mut p = [libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: p is valid for reads and writes of one pollfd.
+        unsafe { libc::poll(p.as_mut_ptr(), 1, 0) };
+        p[0].revents & libc::POLLIN != 0
+    };
+    for _ in 0..3 {
+        waker.wake().unwrap();
+    }
+    assert!(readable(fd));
+    assert!(sel.select(FIVE).unwrap().is_empty());
+    assert!(!readable(fd), "the wake was not drained");
+    assert_eq!(probe.knotes(), [(fd, Filter::Read)]);
+    sel.close();
+    assert_eq!(waker.wake().unwrap_err(), Error::Closed);
+}
+
+/// What NetBSD's kernel answered under the rump kernel (tests/rump.rs) and the NetBSD models
+/// now say too (tests/kernels/kqueue.rs cites kern_event.c, sys_pipe.c and genfs_vnops.c):
+/// an applied change with no event slot left ends the call, which returns 0; `EVFILT_WRITE` on
+/// a regular file is EINVAL (NetBSD 9), so READ|WRITE is refused and rolled back; on a pipe's
+/// read end it is EBADF once the writer is gone, and not reported until re-added.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs over the kernel models (tests/kernels/), which read readiness with poll(2) and set FD_CLOEXEC with fcntl: Miri supports neither"
+)]
+fn netbsd_models_keep_what_the_kernel_answered() {
+    use ioselectors::__kernels::kqueue::{Action, Change, Kernel};
+    let _g = lock();
+    let (a, b) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    let change = |filter, action| Change { fd, filter, action };
+    for os in [Os::NetBsd9, Os::NetBsd10] {
+        for (nevents, applied) in [(1, 2), (0, 1)] {
+            let model = ModelKq::new(os);
+            let probe = model.probe();
+            let mut events = Vec::new();
+            let adds = [
+                change(Filter::Read, Action::Add),
+                change(Filter::Write, Action::Add),
+            ];
+            model
+                .kevent(&adds, &mut events, nevents, Some(Duration::ZERO))
+                .unwrap();
+            assert!(events.is_empty(), "{os:?} {nevents}: {events:?}");
+            assert_eq!(probe.knotes().len(), applied, "{os:?} {nevents}");
+        }
+    }
+    let file = tempfile();
+    let mut sel = Kq::with_kernel(ModelKq::new(Os::NetBsd9));
+    assert_eq!(
+        sel.register(file.as_raw_fd(), Events::READ | Events::WRITE, ())
+            .unwrap_err(),
+        Error::Os(libc::EINVAL)
+    );
+    sel.register(file.as_raw_fd(), Events::READ, ()).unwrap();
+
+    let model = ModelKq::new(Os::NetBsd9);
+    let probe = model.probe();
+    let mut sel = Kq::with_kernel(model);
+    let (r, w) = pipe();
+    sel.register(r, Events::WRITE, ()).unwrap();
+    close(w);
+    assert!(sel.select(Some(Duration::ZERO)).unwrap().is_empty());
+    sel.modify(&r, Events::WRITE, ()).unwrap(); // data only: no kernel call
+    assert!(sel.select(Some(Duration::ZERO)).unwrap().is_empty());
+    sel.modify(&r, Events::READ | Events::WRITE, ()).unwrap(); // re-adds WRITE
+    let ready: Vec<_> = sel
+        .select(Some(Duration::ZERO))
+        .unwrap()
+        .into_iter()
+        .map(|(k, ev)| (k.fd, ev))
+        .collect();
+    assert_eq!(ready, [(r, Events::READ | Events::WRITE)]);
+    sel.unregister(&r).unwrap();
+    assert_eq!(
+        sel.register(r, Events::WRITE, ()).unwrap_err(),
+        Error::Os(libc::EBADF)
+    );
+    assert!(probe.knotes().is_empty());
+    close(r);
+    drop(b);
+}
+
+/// A new empty regular file, deleted already.
+fn tempfile() -> std::fs::File {
+    let path = std::env::temp_dir().join(format!("ioselectors-kf-{}", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f
+}

@@ -12,7 +12,8 @@
 //!   event slots; an error with no slot left fails the whole call with that errno and stops
 //!   (FreeBSD: "if (nevents == 0) ... return (error)"); once an entry was written the call
 //!   returns them without scanning for readiness (`if (nerrors) return`). NetBSD's kernel did
-//!   the same under the rump kernel (see ARCHITECTURE.md).
+//!   the same under the rump kernel (see ARCHITECTURE.md), and there an applied change with no
+//!   slot left for its receipt also ends the call, which then returns 0 (`Os::stops_when_full`).
 //! * **close removes knotes**: kqueue(2) "Calling close() on a file descriptor will remove any
 //!   kevents that reference the descriptor", and `dup2` over a number closes its file. The model
 //!   records each knote's file (`st_dev`, `st_ino`, access mode) and drops the knotes whose
@@ -39,7 +40,7 @@
 //!   number and nesting works; its readiness is not modelled), the `EVFILT_USER` trigger another.
 
 use std::collections::BTreeMap;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -79,6 +80,37 @@ impl Os {
         !matches!(self, Os::NetBsd9 | Os::OpenBsd)
     }
 
+    /// Whether a change that needs a receipt when no event slot is left ends the call even
+    /// when it was applied: NetBSD `kern_event.c` `kevent1` (7.99.34, the source tree run under
+    /// the rump kernel, tests/rump.rs): `if (error || (kevp->flags & EV_RECEIPT)) { if (nevents
+    /// != 0) { ...write the receipt... } else { goto done; } }`, where `error` is that change's
+    /// (0 if applied) and `*retval = nerrors` is only set after the whole list: the later
+    /// changes are not applied and the call returns 0, the receipts written not counted. (The
+    /// loop is assumed unchanged in NetBSD 9 and 10; the others are modelled as going on.)
+    fn stops_when_full(self) -> bool {
+        matches!(self, Os::NetBsd9 | Os::NetBsd10)
+    }
+
+    /// Whether `EVFILT_WRITE` on a pipe's **read** end is the NetBSD one: NetBSD `sys_pipe.c`
+    /// `pipe_kqfilter` hangs it on the peer (`pipe = pipe->pipe_peer; if (pipe == NULL) return
+    /// (EBADF)`), so `EV_ADD` is `EBADF` once the writer is gone, and `filt_pipewrite` then
+    /// measures the write end's own buffer, which nothing fills: the knote is not reported,
+    /// not even after the writer closes, which does not wake it (all seen under the rump
+    /// kernel, tests/rump.rs) — until an `EV_ADD` of it re-runs the filter, which then finds
+    /// the writer gone (`EV_EOF`).
+    pub fn read_end_write(self) -> bool {
+        matches!(self, Os::NetBsd9 | Os::NetBsd10)
+    }
+
+    /// Whether `EVFILT_WRITE` on a regular file is refused with `EINVAL`: NetBSD
+    /// `genfs_vnops.c` `genfs_kqfilter` (the `VOP_KQFILTER` of FFS and tmpfs) takes only
+    /// `EVFILT_READ` and `EVFILT_VNODE` (`default: return (EINVAL)`), in the 7.99 tree run under
+    /// the rump kernel (tests/rump.rs, on tmpfs). Modelled for NetBSD 9, whose genfs is that
+    /// one; NetBSD 10's is not checked here and is modelled as accepting it.
+    pub fn no_vnode_write(self) -> bool {
+        self == Os::NetBsd9
+    }
+
     /// The errno of `EV_ADD` of `EVFILT_WRITE` on a pipe whose reader is gone (`None`: accepted).
     pub fn widowed_pipe(self) -> Option<i32> {
         match self {
@@ -113,6 +145,8 @@ struct Knote {
     fmt: u32,
     /// FreeBSD: one-shot after the pipe's reader closed.
     oneshot: bool,
+    /// NetBSD: `EVFILT_WRITE` on a pipe's read end, not reported (see `Os::read_end_write`).
+    mute: bool,
 }
 
 /// What tells two files apart at one number: `(st_dev, st_ino)` and the access mode (a pipe's
@@ -162,6 +196,10 @@ pub struct ModelKq {
     pub os: Os,
     /// Whether `EV_RECEIPT` is honoured.
     pub receipts: bool,
+    /// Whether the kernel makes the waker's pipe itself (`Kernel::wake_pipe`), as the rump
+    /// kernel of tests/rump.rs must (its fds are not the process's); by default the waker
+    /// makes its own.
+    pub own_wake_pipe: bool,
     fd: Option<OwnedFd>,
     user_fd: Option<OwnedFd>,
     pid: i32,
@@ -177,6 +215,7 @@ impl ModelKq {
         ModelKq {
             os,
             receipts: true,
+            own_wake_pipe: false,
             fd: Some(eventfd()),
             user_fd: Some(eventfd()),
             pid: getpid(),
@@ -230,8 +269,15 @@ impl ModelKq {
                 st.knotes.remove(&key).ok_or(libc::ENOENT)?;
             }
             Action::Add | Action::Renew => {
-                if st.knotes.contains_key(&key) {
-                    return Ok(()); // an update
+                if let Some(k) = st.knotes.get_mut(&key) {
+                    // An update. NetBSD kern_event.c kqueue_register then calls the filter
+                    // (`rv = (*kn->kn_fop->f_event)(kn, 0); if (rv) knote_activate(kn)`): a
+                    // muted knote whose pipe lost its writer is activated (EV_EOF), and then
+                    // reported at every scan (`Os::read_end_write`).
+                    if k.mute && writer_gone(c.fd) {
+                        k.mute = false;
+                    }
+                    return Ok(());
                 }
                 let fmt = mode & libc::S_IFMT;
                 if self.os == Os::MacOs && fmt == libc::S_IFCHR {
@@ -242,6 +288,16 @@ impl ModelKq {
                         return Err(e);
                     }
                 }
+                if c.filter == Filter::Write && fmt == libc::S_IFREG && self.os.no_vnode_write() {
+                    return Err(libc::EINVAL);
+                }
+                let mute = c.filter == Filter::Write
+                    && fmt == libc::S_IFIFO
+                    && self.os.read_end_write()
+                    && file.2 == libc::O_RDONLY;
+                if mute && writer_gone(c.fd) {
+                    return Err(libc::EBADF);
+                }
                 st.knotes.insert(
                     key,
                     Knote {
@@ -250,6 +306,7 @@ impl ModelKq {
                         file,
                         fmt,
                         oneshot: false,
+                        mute,
                     },
                 );
             }
@@ -267,8 +324,9 @@ impl ModelKq {
                 let mut st = self.state();
                 prune(&mut st.knotes);
                 let mut fds = Vec::new();
-                let fmts: Vec<u32> = st.knotes.values().map(|k| k.fmt).collect();
-                for k in st.knotes.values() {
+                let live = || st.knotes.values().filter(|k| !k.mute);
+                let fmts: Vec<u32> = live().map(|k| k.fmt).collect();
+                for k in live() {
                     let events = match k.filter {
                         Filter::Read => libc::POLLIN,
                         Filter::Write => libc::POLLOUT,
@@ -330,7 +388,11 @@ impl ModelKq {
                     let want = fds[i].events;
                     let ready = r & (want | libc::POLLHUP | libc::POLLERR) != 0;
                     let eof = if want == libc::POLLIN {
+                        // A pipe's write end whose reader is gone (POLLERR) reads as EOF too:
+                        // NetBSD sys_pipe.c filt_piperead sets EV_EOF when the peer is gone,
+                        // whichever end this is.
                         r & libc::POLLHUP != 0
+                            || (r & libc::POLLERR != 0 && fmts[i] == libc::S_IFIFO)
                     } else {
                         r & (libc::POLLERR | libc::POLLHUP) != 0
                     };
@@ -411,6 +473,16 @@ fn regular_ready(fd: RawFd, events: i16) -> bool {
         return false;
     }
     off < st.st_size
+}
+
+/// Whether the pipe at `fd` (a read end) has lost its writer: Linux's poll says `POLLHUP`.
+fn writer_gone(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    poll(&mut p, 0).is_ok() && p[0].revents & libc::POLLHUP != 0
 }
 
 /// kqueue(2): closing a number removes its knotes (and `dup2` over it closes its file).
@@ -500,6 +572,11 @@ impl Kernel for ModelKq {
                     written = true;
                 } else if errno != 0 {
                     return Err(Error::Os(errno));
+                } else if self.os.stops_when_full() {
+                    // Applied, but no slot for its receipt: the call ends here, successfully,
+                    // and returns 0 (the receipts written are not counted).
+                    events.clear();
+                    return Ok(());
                 }
             }
             if written {
@@ -516,6 +593,20 @@ impl Kernel for ModelKq {
             }
             Err(e) => Err(Error::Os(e)),
         }
+    }
+
+    fn wake_pipe(&self) -> Result<Option<Arc<dyn Trigger>>> {
+        if !self.own_wake_pipe {
+            return Ok(None);
+        }
+        let mut fds = [-1; 2];
+        // SAFETY: fds is valid for writes of two ints.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } < 0 {
+            return Err(Error::Os(errno()));
+        }
+        // SAFETY: both numbers are new and owned by nobody else.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        Ok(Some(Arc::new(WakePipe { read, write })))
     }
 
     fn add_user(&self, events: &mut Vec<Kev>) -> Result<()> {
@@ -547,6 +638,40 @@ impl Kernel for ModelKq {
 
     fn entry(events: &Vec<Kev>, i: usize) -> Kev {
         events[i]
+    }
+}
+
+/// The waker's pipe when the model makes it ([`ModelKq::own_wake_pipe`]).
+#[derive(Debug)]
+pub struct WakePipe {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Trigger for WakePipe {
+    fn trigger(&self) -> Result<()> {
+        // SAFETY: one byte, valid for reads.
+        if unsafe { libc::write(self.write.as_raw_fd(), [1u8].as_ptr().cast(), 1) } < 0
+            && errno() != libc::EAGAIN
+        {
+            return Err(Error::Os(errno()));
+        }
+        Ok(())
+    }
+
+    fn forked(&self) -> bool {
+        false
+    }
+
+    fn fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        // SAFETY: buf is valid for writes of its length.
+        while unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {
+        }
     }
 }
 

@@ -582,6 +582,10 @@ struct Model {
     /// kqueue: the knotes, `(fd number, filter, open file description)`. A knote belongs to a
     /// number: closing the number (or `dup2` over it) removes it (kqueue(2)).
     knotes: Vec<(RawFd, Filter, usize)>,
+    /// NetBSD: the `EVFILT_WRITE` knotes on a pipe's read end that an `EV_ADD` re-ran after the
+    /// writer had gone, `(fd number, open file description)`: only those are reported
+    /// (tests/kernels/kqueue.rs, `Os::read_end_write`).
+    unmuted: Vec<(RawFd, usize)>,
 }
 
 /// The kqueue filters of a mask, in the order the backend submits them.
@@ -616,15 +620,22 @@ impl Model {
             generations: BTreeMap::new(),
             added: 0,
             knotes: Vec::new(),
+            unmuted: Vec::new(),
         }
     }
 
     /// The errno with which this kqueue kernel refuses `EVFILT_WRITE` on the file at `ofd`
-    /// (`None`: accepted): a pipe whose reader is gone (tests/kernels/kqueue.rs, per OS).
+    /// (`None`: accepted): a pipe whose reader is gone; on NetBSD also a pipe's read end whose
+    /// writer is gone (`EBADF`) and, on NetBSD 9, a regular file (`EINVAL`)
+    /// (tests/kernels/kqueue.rs, per OS).
     fn kqueue_refuses_write(&self, w: &World, ofd: usize) -> Option<i32> {
         let os = self.backend.kqueue()?;
         match w.ofds[ofd].kind {
             Kind::PipeW(p) if w.refs(w.pipe_ofd[p][0]) == 0 => os.widowed_pipe(),
+            Kind::PipeR(p) if os.read_end_write() && w.refs(w.pipe_ofd[p][1]) == 0 => {
+                Some(sys::EBADF)
+            }
+            Kind::File if os.no_vnode_write() => Some(sys::EINVAL),
             _ => None,
         }
     }
@@ -730,11 +741,25 @@ impl Model {
                     let has_write = self.knotes.contains(&(fd, Filter::Write, ofd));
                     match self.kqueue_refuses_write(w, ofd) {
                         Some(errno) if events.is_writable() && !has_write => Err(errno),
+                        // NetBSD: the kept EVFILT_WRITE is re-added, which re-runs the filter
+                        // of a pipe's read end: with the writer gone it is reported from now.
+                        Some(_)
+                            if events.is_writable()
+                                && matches!(w.ofds[ofd].kind, Kind::PipeR(_)) =>
+                        {
+                            if !self.unmuted.contains(&(fd, ofd)) {
+                                self.unmuted.push((fd, ofd));
+                            }
+                            Ok(ofd)
+                        }
                         _ => Ok(ofd),
                     }
                 }
             };
             self.knotes.retain(|k| k.0 != fd);
+            if !events.is_writable() || res.is_err() {
+                self.unmuted.retain(|u| u.0 != fd);
+            }
             match res {
                 Ok(ofd) => self.knotes.extend(filters(events).map(|f| (fd, f, ofd))),
                 Err(errno) => {
@@ -755,6 +780,7 @@ impl Model {
             self.kernel.remove(i);
         }
         self.knotes.retain(|k| k.0 != fd);
+        self.unmuted.retain(|u| u.0 != fd);
         Ok(key)
     }
 
@@ -768,6 +794,7 @@ impl Model {
         self.keys.clear();
         self.kernel.clear();
         self.knotes.clear();
+        self.unmuted.clear();
         self.waker = false;
         self.pending = 0;
     }
@@ -798,6 +825,7 @@ impl Model {
     /// The number `fd` was closed (or `dup2` went over it): kqueue drops its knotes.
     fn number_closed(&mut self, fd: RawFd) {
         self.knotes.retain(|k| k.0 != fd);
+        self.unmuted.retain(|u| u.0 != fd);
     }
 
     fn select(&mut self, w: &World) -> Prediction {
@@ -881,12 +909,21 @@ impl Model {
                 // when there is room, EOF or an error (a regular file always). The backend
                 // merges the two filters of a number into one entry.
                 let freebsd = self.backend == Backend::KqueueFreeBsd;
+                let netbsd = self.backend.kqueue().is_some_and(|os| os.read_end_write());
                 let mut oneshot = Vec::new();
                 let mut merged: BTreeMap<RawFd, Events> = BTreeMap::new();
                 for &(fd, filter, ofd) in &self.knotes {
                     let f = w.flags(ofd);
                     let file = w.ofds[ofd].kind == Kind::File;
+                    let read_end = matches!(w.ofds[ofd].kind, Kind::PipeR(_));
                     let (ready, eof) = match filter {
+                        // NetBSD: a pipe read end's EVFILT_WRITE, until re-added after the
+                        // writer went.
+                        Filter::Write
+                            if netbsd && read_end && !self.unmuted.contains(&(fd, ofd)) =>
+                        {
+                            (false, false)
+                        }
                         Filter::Read if file => (false, false),
                         Filter::Write if file => (true, false),
                         Filter::Read => (f.inp || f.hup || f.err, f.hup),

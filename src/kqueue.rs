@@ -16,7 +16,7 @@ use core::time::Duration;
 
 use crate::kqueue_logic::{self as logic, collect_ready, Changes, FilterCount, Receipts};
 pub use crate::kqueue_logic::{Action, Change, Filter, Kev, EV_EOF, EV_ERROR, USER_IDENT};
-use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Mark, Marks, Sealed, WOKEN};
 use crate::waker::{Shared, Source, Trigger};
 use crate::{Error, Events, RawFd, Result};
 
@@ -274,7 +274,7 @@ impl<K: Kernel> KqueueBackend<K> {
 }
 
 impl<K: Kernel> Interface for KqueueBackend<K> {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
         self.kq()?;
         if fd == self.waker_fd {
             // The waker's own fd, registered by number: its filter is the waker's.
@@ -282,10 +282,10 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
         }
         self.apply(&Changes::add(fd, events))?;
         self.filters.added(events);
-        Ok(())
+        Ok(Mark::UNUSED)
     }
 
-    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events, _mark: Mark) -> Result<()> {
         self.kq()?;
         if fd == self.waker_fd {
             // A stale key: its fd was closed (which removed its filters) and the number is
@@ -317,7 +317,7 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         self.kq()?;

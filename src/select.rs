@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use ioselectors_sys::{self as sys, fd_mask, NFDBITS};
 
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, Mark, Marks, Sealed, WOKEN};
 use crate::waker::{Shared, Source};
 use crate::{syscall, timeout, Error, Events, RawFd, Result};
 
@@ -156,17 +156,17 @@ impl SelectBackend {
 const UNBOUNDED_SETS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 impl Interface for SelectBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
         if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
             return Err(Error::InvalidFd(fd));
         }
         syscall::check_fd_open(fd)?;
         self.set(fd, events);
         self.max_fd = self.max_fd.max(fd);
-        Ok(())
+        Ok(Mark::UNUSED)
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {
         self.set(fd, new);
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Interface for SelectBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         if self.shortened {

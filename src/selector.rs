@@ -423,28 +423,70 @@ impl Iterator for ReadySetIter<'_> {
 impl ExactSizeIterator for ReadySetIter<'_> {}
 
 mod sealed {
+    use core::num::NonZeroU32;
+
+    use crate::{Events, RawFd};
+
     pub trait Sealed {}
+
+    /// Two words a backend keeps per registration in the key map's entry, next to the key:
+    /// epoll's generation tag and the last wait round that saw the fd (`src/epoll.rs`). The
+    /// wait's check of a kernel entry and the caller's read of the key then touch one cache
+    /// line per ready fd, where a table of the backend's own took a second one (among
+    /// thousands of registrations, a second cache and TLB miss per event). The other backends
+    /// leave it at [`Mark::UNUSED`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Mark {
+        /// epoll: the backend's registration count when this fd was added (never 0, which also
+        /// gives the key map's `Option` of an entry its niche: no tag word).
+        pub(crate) generation: NonZeroU32,
+        /// epoll: the last `wait` round that saw an entry for this fd.
+        pub(crate) seen: u32,
+    }
+
+    impl Mark {
+        /// What the backends that keep nothing per registration store.
+        pub(crate) const UNUSED: Mark = Mark {
+            generation: NonZeroU32::MIN,
+            seen: 0,
+        };
+    }
+
+    /// The key map as a backend's `wait` sees it: the number of keys, and per registered fd its
+    /// [`Mark`] (mutably) and its events. Implemented by the key map (`src/registry.rs`).
+    pub trait Marks {
+        /// The number of registered fds.
+        fn len(&self) -> usize;
+        /// The mark and the registered events of `fd`, if registered. A `u32` (the fd as the
+        /// kernel hands it back): a number ≥ 2^31 is never registered.
+        fn mark_mut(&mut self, fd: u32) -> Option<(&mut Mark, Events)>;
+        /// `f(fd, mark, events)` for every registration, in ascending fd order.
+        fn for_each_mark(&self, f: impl FnMut(RawFd, Mark, Events));
+    }
 }
-pub(crate) use sealed::Sealed;
+pub(crate) use sealed::{Mark, Marks, Sealed};
 
 /// A kernel interface under a [`GenericSelector`]: select, poll, epoll, kqueue, /dev/poll, or
 /// the run-time choice of [`DefaultSelector`](crate::DefaultSelector). Sealed: the methods are
 /// the crate's internal contract, called only after the shared layer has validated everything.
 #[doc(hidden)]
 pub trait Interface: Sealed {
-    /// Start watching `fd` (validated, not yet registered) for `events`.
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<()>;
-    /// Change a registered `fd` from `old` to `new` (both valid, different).
-    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()>;
+    /// Start watching `fd` (validated, not yet registered) for `events`; the [`Mark`] to keep
+    /// with its key ([`Mark::UNUSED`] but on epoll).
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark>;
+    /// Change a registered `fd` from `old` to `new` (both valid, different); `mark` is the
+    /// one `add` returned.
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()>;
     /// Stop watching `fd`; errors are ignored by the caller (the fd may be closed already).
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()>;
     /// One wait of at most `timeout` (`None` blocks), appending `(fd, events)` for the ready
-    /// fds to `ready` (unmasked, merged per fd). `nkeys` is the number of registered fds.
+    /// fds to `ready` (unmasked, merged per fd). `keys` is the key map: the number of
+    /// registered fds, and each one's mark and events.
     /// If the waker's object was ready, it is drained and `(WOKEN, EMPTY)` appended.
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        nkeys: usize,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()>;
     /// Release the kernel object (and the backend's share of the waker).
@@ -554,7 +596,7 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
 
     /// `register`'s checks, in CPython's order, then the kernel call: the fd and the validated
     /// mask to store.
-    fn admit(&mut self, fileobj: &F, events: Events) -> Result<(RawFd, Events)>
+    fn admit(&mut self, fileobj: &F, events: Events) -> Result<(RawFd, Events, Mark)>
     where
         F: FileObj,
     {
@@ -564,8 +606,8 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         if self.keys.get(fd).is_some() {
             return Err(Error::AlreadyRegistered(fd));
         }
-        self.backend.add(fd, events)?;
-        Ok((fd, events))
+        let mark = self.backend.add(fd, events)?;
+        Ok((fd, events, mark))
     }
 
     /// `select`'s wait: fills `self.ready` with the ready keys' `(fd, masked events)`, with
@@ -578,10 +620,12 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
         let mut remaining = timeout;
-        let keys = &self.keys;
         loop {
             self.ready.clear();
-            let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
+            let res = self
+                .backend
+                .wait(remaining, &mut self.keys, &mut self.ready);
+            let keys = &self.keys;
             // Python drops events for fds it no longer knows and masks with the key's events;
             // we also drop entries whose mask comes out empty. A wait whose entries all go is
             // "nothing yet": the timeout still holds, unless the waker was drained (its
@@ -705,12 +749,15 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         data: D,
     ) -> Result<&SelectorKey<F, D>, Rejected<F, D>> {
         match self.admit(&fileobj, events) {
-            Ok((fd, events)) => Ok(self.keys.insert(SelectorKey {
-                fileobj,
-                fd,
-                events,
-                data,
-            })),
+            Ok((fd, events, mark)) => Ok(self.keys.insert(
+                SelectorKey {
+                    fileobj,
+                    fd,
+                    events,
+                    data,
+                },
+                mark,
+            )),
             Err(error) => Err(Rejected {
                 error,
                 fileobj,
@@ -738,10 +785,13 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     ) -> Result<&SelectorKey<F, D>> {
         self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
-        let old = self.keys.get(fd).ok_or(Error::NotRegistered(fd))?.events;
+        let (old, mark) = self
+            .keys
+            .events_and_mark(fd)
+            .ok_or(Error::NotRegistered(fd))?;
         let events = events.validate()?;
         if events != old {
-            if let Err(err) = self.backend.modify(fd, old, events) {
+            if let Err(err) = self.backend.modify(fd, old, events, mark) {
                 // bpo-30014: the key is dropped; also drop whatever the kernel still holds,
                 // before the key: a file object that owns the fd closes it when dropped.
                 let key = self.keys.remove(fd);

@@ -164,8 +164,12 @@ macro_rules! dispatch {
 }
 
 impl Interface for DefaultBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         dispatch!(self, b => b.add(fd, events))
+    }
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        dispatch!(self, b => b.added_mark())
     }
     fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()> {
         dispatch!(self, b => b.modify(fd, old, new, mark))

@@ -183,14 +183,13 @@ impl<K: Kernel> DevpollBackend<K> {
 }
 
 impl<K: Kernel> Interface for DevpollBackend<K> {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         crate::syscall::check_fd_open(fd)?;
         if fd == self.waker_fd {
             // The waker's own fd, registered by number: its record is the waker's.
             return Err(Error::Os(EEXIST));
         }
-        self.write(&Records::register(fd, events))?;
-        Ok(Mark::UNUSED)
+        self.write(&Records::register(fd, events))
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {

@@ -218,17 +218,23 @@ impl EpollBackend {
 }
 
 impl Interface for EpollBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         let bits = to_poll_like(events, IN, OUT);
         let generation =
             NonZeroU32::new(self.generation.wrapping_add(1)).unwrap_or(NonZeroU32::MIN);
         let epfd = self.epfd()?;
         syscall::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, fd, bits, tag(fd, generation))?;
         self.generation = generation.get();
-        Ok(Mark {
-            generation,
+        Ok(())
+    }
+
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        Mark {
+            // The generation `add` just used (never 0 after an add).
+            generation: NonZeroU32::new(self.generation).unwrap_or(NonZeroU32::MIN),
             seen: self.round,
-        })
+        }
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events, mark: Mark) -> Result<()> {

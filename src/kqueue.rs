@@ -274,7 +274,7 @@ impl<K: Kernel> KqueueBackend<K> {
 }
 
 impl<K: Kernel> Interface for KqueueBackend<K> {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         self.kq()?;
         if fd == self.waker_fd {
             // The waker's own fd, registered by number: its filter is the waker's.
@@ -282,7 +282,7 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
         }
         self.apply(&Changes::add(fd, events))?;
         self.filters.added(events);
-        Ok(Mark::UNUSED)
+        Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, old: Events, new: Events, _mark: Mark) -> Result<()> {

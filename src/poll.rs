@@ -155,11 +155,10 @@ fn poll_bits(events: Events) -> i16 {
 }
 
 impl Interface for PollBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         syscall::check_fd_open(fd)?;
         let index = usize::try_from(fd).map_err(|_| crate::Error::InvalidFd(fd))?;
-        self.push(fd, index, poll_bits(events))?;
-        Ok(Mark::UNUSED)
+        self.push(fd, index, poll_bits(events))
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {

@@ -156,14 +156,14 @@ impl SelectBackend {
 const UNBOUNDED_SETS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 impl Interface for SelectBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         if !UNBOUNDED_SETS && usize::try_from(fd).map_or(true, |fd| fd >= sys::FD_SETSIZE) {
             return Err(Error::InvalidFd(fd));
         }
         syscall::check_fd_open(fd)?;
         self.set(fd, events);
         self.max_fd = self.max_fd.max(fd);
-        Ok(Mark::UNUSED)
+        Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {

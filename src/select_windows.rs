@@ -103,11 +103,11 @@ impl SelectBackend {
 }
 
 impl Interface for SelectBackend {
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark> {
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         syscall::winsock_init()?;
         syscall::check_socket(fd)?;
         self.set(fd, events);
-        Ok(Mark::UNUSED)
+        Ok(())
     }
 
     fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {

@@ -65,7 +65,7 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
     /// closed fd on every unix backend (`WSAENOTSOCK` on Windows), `EPERM` for a regular file
     /// on epoll.
-    #[inline]
+    #[inline(always)]
     fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
         self.try_register(fileobj, events, data)
             .map_err(|rejected| rejected.error)
@@ -471,9 +471,14 @@ pub(crate) use sealed::{Mark, Marks, Sealed};
 /// the crate's internal contract, called only after the shared layer has validated everything.
 #[doc(hidden)]
 pub trait Interface: Sealed {
-    /// Start watching `fd` (validated, not yet registered) for `events`; the [`Mark`] to keep
-    /// with its key ([`Mark::UNUSED`] but on epoll).
-    fn add(&mut self, fd: RawFd, events: Events) -> Result<Mark>;
+    /// Start watching `fd` (validated, not yet registered) for `events`.
+    fn add(&mut self, fd: RawFd, events: Events) -> Result<()>;
+    /// The [`Mark`] to keep with the key of the fd `add` just registered ([`Mark::UNUSED`]
+    /// but on epoll).
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        Mark::UNUSED
+    }
     /// Change a registered `fd` from `old` to `new` (both valid, different); `mark` is the
     /// one `add` returned.
     fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()>;
@@ -596,7 +601,7 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
 
     /// `register`'s checks, in CPython's order, then the kernel call: the fd and the validated
     /// mask to store.
-    fn admit(&mut self, fileobj: &F, events: Events) -> Result<(RawFd, Events, Mark)>
+    fn admit(&mut self, fileobj: &F, events: Events) -> Result<(RawFd, Events)>
     where
         F: FileObj,
     {
@@ -606,8 +611,8 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         if self.keys.get(fd).is_some() {
             return Err(Error::AlreadyRegistered(fd));
         }
-        let mark = self.backend.add(fd, events)?;
-        Ok((fd, events, mark))
+        self.backend.add(fd, events)?;
+        Ok((fd, events))
     }
 
     /// `select`'s wait: fills `self.ready` with the ready keys' `(fd, masked events)`, with
@@ -741,7 +746,7 @@ impl<B: KernelObject, F, D> std::os::fd::AsRawFd for GenericSelector<B, F, D> {
 }
 
 impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D> {
-    #[inline]
+    #[inline(always)]
     fn try_register(
         &mut self,
         fileobj: F,
@@ -749,14 +754,14 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         data: D,
     ) -> Result<&SelectorKey<F, D>, Rejected<F, D>> {
         match self.admit(&fileobj, events) {
-            Ok((fd, events, mark)) => Ok(self.keys.insert(
+            Ok((fd, events)) => Ok(self.keys.insert(
                 SelectorKey {
                     fileobj,
                     fd,
                     events,
                     data,
                 },
-                mark,
+                self.backend.added_mark(),
             )),
             Err(error) => Err(Rejected {
                 error,

@@ -621,58 +621,75 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         self.check_not_closed()?;
         // Pages of the key map emptied by unregistrations since the last wait are freed here.
         self.keys.trim();
+        if timeout == Some(Duration::ZERO) {
+            // A poll: one wait, whatever it finds (after EINTR too: no time is left), no
+            // deadline.
+            self.wait_once(timeout)?;
+            return Ok(());
+        }
         let deadline = Deadline::new(timeout);
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
-        let mut remaining = timeout;
+        if self.wait_once(timeout)? {
+            return Ok(());
+        }
+        self.wait_again(&deadline)
+    }
+
+    /// The rest of `wait_ready`'s loop, out of line (the first wait ended with nothing to
+    /// report: a signal, a wait cut at the syscall's maximum, or only entries that were
+    /// filtered out): wait again for the time left until something is ready or none is left.
+    #[cold]
+    #[inline(never)]
+    fn wait_again(&mut self, deadline: &Deadline) -> Result<()> {
         loop {
-            self.ready.clear();
-            let res = self
-                .backend
-                .wait(remaining, &mut self.keys, &mut self.ready);
-            let keys = &self.keys;
-            // Python drops events for fds it no longer knows and masks with the key's events;
-            // we also drop entries whose mask comes out empty. A wait whose entries all go is
-            // "nothing yet": the timeout still holds, unless the waker was drained (its
-            // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
-            // Backends whose own tables mirror the key map filter and mask in `wait`, in the
-            // pass that reads the kernel's output, and put `WOKEN` last.
-            let mut woken = false;
-            if self.backend.filters() {
-                woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
-                if woken {
-                    self.ready.pop();
-                }
-                debug_assert!(self.ready.iter().all(|&(fd, events)| keys
-                    .get(fd)
-                    .is_some_and(|key| !events.is_empty() && events & key.events == events)));
-            } else {
-                self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
-                    Some(key) => {
-                        *events &= key.events;
-                        !events.is_empty()
-                    }
-                    None => {
-                        woken |= *fd == WOKEN;
-                        false
-                    }
-                });
-            }
-            match res {
-                Ok(()) if woken || !self.ready.is_empty() => break,
-                // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
-                Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
-                Err(err) => return Err(err),
-            }
-            if remaining == Some(Duration::ZERO) {
-                break;
-            }
-            remaining = deadline.remaining();
-            if remaining == Some(Duration::ZERO) {
-                break;
+            let remaining = deadline.remaining();
+            if remaining == Some(Duration::ZERO) || self.wait_once(remaining)? {
+                return Ok(());
             }
         }
-        Ok(())
+    }
+
+    /// One wait into `self.ready`, filtered: whether it ends `select` (something ready, or the
+    /// waker drained); `false` for "nothing yet", including `EINTR` (PEP 475).
+    #[inline(always)]
+    fn wait_once(&mut self, timeout: Option<Duration>) -> Result<bool> {
+        self.ready.clear();
+        let res = self.backend.wait(timeout, &mut self.keys, &mut self.ready);
+        let keys = &self.keys;
+        // Python drops events for fds it no longer knows and masks with the key's events;
+        // we also drop entries whose mask comes out empty. A wait whose entries all go is
+        // "nothing yet": the timeout still holds, unless the waker was drained (its
+        // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
+        // Backends whose own tables mirror the key map filter and mask in `wait`, in the
+        // pass that reads the kernel's output, and put `WOKEN` last.
+        let mut woken = false;
+        if self.backend.filters() {
+            woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
+            if woken {
+                self.ready.pop();
+            }
+            debug_assert!(self.ready.iter().all(|&(fd, events)| keys
+                .get(fd)
+                .is_some_and(|key| !events.is_empty() && events & key.events == events)));
+        } else {
+            self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+                Some(key) => {
+                    *events &= key.events;
+                    !events.is_empty()
+                }
+                None => {
+                    woken |= *fd == WOKEN;
+                    false
+                }
+            });
+        }
+        match res {
+            Ok(()) => Ok(woken || !self.ready.is_empty()),
+            // Nothing yet: a signal (PEP 475).
+            Err(Error::Os(crate::syscall::EINTR)) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative (on

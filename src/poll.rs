@@ -54,7 +54,8 @@ const OUT: u32 = POLLOUT as u32;
 /// (its `revents` comes back 0).
 const HOLE: RawFd = -1;
 
-/// Slots per page of the position table: 512 × 8 bytes (an `Option<u32>`) = a 4 KiB page.
+/// Slots per page of the position table: 512 × 8 bytes (an `Option<u32>`) = a 4 KiB page (4 160
+/// bytes with its count, cache-line aligned).
 const POSITION_PAGE: usize = 512;
 
 /// The `poll(2)` backend of [`PollSelector`].

@@ -15,22 +15,21 @@
 //! `SelectorKey<RawFd, ()>` (fd, fileobj and events, 4 bytes each, and the mark, whose
 //! non-zero generation is the `Option`'s niche), 32 for `SelectorKey<RawFd, usize>`. For keys
 //! whose largest fd is `max`, with `s` bytes a slot, the key map takes
-//! `8 · (⌊max / 256⌋ + 1)` bytes of top level plus `256 · s + 8` bytes per page in use,
-//! rounded up to 64 (pages are cache-line aligned, so a 32-byte slot never straddles two
-//! lines). Poll's position table is built the same way (`src/table.rs`): 512 slots of 8 bytes a
-//! page (4 160 bytes, top level `8 · (⌊max / 512⌋ + 1)`); epoll has no fd table of its own.
+//! `8 · (⌊max / 256⌋ + 1)` bytes of top level plus `256 · s + 8` bytes per page in use. Poll's
+//! position table is built the same way (`src/table.rs`): 512 slots of 8 bytes a page (4 104
+//! bytes, top level `8 · (⌊max / 512⌋ + 1)`); epoll has no fd table of its own.
 //! With 20-byte slots (on a 64-bit target; the unit tests check each table's exact size at
 //! both fds, and `tests/memory.rs` prints the totals at fd 19 999 on Linux, counted by its
 //! allocator, and asserts the budgets below):
 //!
 //! | one registration at | key map | poll's table | select's 4 fd sets |
 //! |---|---|---|---|
-//! | fd 19 999 | 632 + 5 184 = 5 816 | 320 + 4 160 = 4 480 | 4 · 2 504 = 10 016 |
-//! | fd 1 000 000 | 31 256 + 5 184 = 36 440 | 15 632 + 4 160 = 19 792 | 4 · 125 008 = 500 032 |
+//! | fd 19 999 | 632 + 5 128 = 5 760 | 320 + 4 104 = 4 424 | 4 · 2 504 = 10 016 |
+//! | fd 1 000 000 | 31 256 + 5 128 = 36 384 | 15 632 + 4 104 = 19 736 | 4 · 125 008 = 500 032 |
 //!
-//! So one registration at fd 19 999 costs 10 328 bytes above an empty selector on poll (the
-//! key map, the position table and a 32-byte `pollfd` array), 5 816 on epoll and 15 832 on
-//! select; at fd 1 000 000, 56 264 bytes on poll and 36 440 on epoll (≤ 64 KiB). The first `select`
+//! So one registration at fd 19 999 costs 10 216 bytes above an empty selector on poll (the
+//! key map, the position table and a 32-byte `pollfd` array), 5 760 on epoll and 15 776 on
+//! select; at fd 1 000 000, 56 152 bytes on poll and 36 384 on epoll (≤ 64 KiB). The first `select`
 //! after unregistering it frees the pages and the top levels (they give their capacity back
 //! once at most a quarter used), so nothing of it remains; until then the emptied pages are
 //! kept, so that unregistering and registering again in between does not free and reallocate
@@ -402,7 +401,7 @@ mod tests {
         assert!(r.remove(5).is_none());
         let slot = core::mem::size_of::<Option<Entry<RawFd, u32>>>();
         assert!(
-            r.slots.heap_bytes() <= 4 * 8 + (KEY_PAGE * slot + 8).next_multiple_of(64),
+            r.slots.heap_bytes() <= 4 * 8 + 8 + KEY_PAGE * slot,
             "one page left, fd 2's: {} bytes",
             r.slots.heap_bytes()
         );
@@ -421,7 +420,7 @@ mod tests {
     fn memory_follows_the_registrations() {
         let mut r: Registry<RawFd, ()> = Registry::new();
         assert_eq!(core::mem::size_of::<Option<Entry<RawFd, ()>>>(), 20);
-        for (fd, bytes) in [(19_999, 5_816), (1_000_000, 36_440)] {
+        for (fd, bytes) in [(19_999, 5_760), (1_000_000, 36_384)] {
             r.insert(
                 SelectorKey {
                     fileobj: fd,

@@ -22,15 +22,9 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// A page: `N` slots and the number of them that hold a value.
-///
-/// Cache-line aligned, slots first: a slot whose size divides 64 (the key map's 32-byte
-/// `Option<Entry<RawFd, usize>>`, poll's 8-byte positions) then never straddles two lines, so
-/// a lookup touches one line, not sometimes two (with the count first, every other 32-byte
-/// slot did).
-#[repr(C, align(64))]
 struct Page<T, const N: usize> {
-    slots: [Option<T>; N],
     used: usize,
+    slots: [Option<T>; N],
 }
 
 /// A two-level table of `Option<T>` indexed by `usize`, with pages of `N` slots.
@@ -97,8 +91,8 @@ impl<T, const N: usize> Table<T, N> {
             self.pages.resize_with(p + 1, || None);
         }
         self.pages[p] = Some(Box::new(Page {
-            slots: core::array::from_fn(|_| None),
             used: 0,
+            slots: core::array::from_fn(|_| None),
         }));
     }
 

@@ -479,8 +479,8 @@ pub trait Interface: Sealed {
     fn added_mark(&self) -> Mark {
         Mark::UNUSED
     }
-    /// Change a registered `fd` from `old` to `new` (both valid, different); `mark` is the
-    /// one `add` returned.
+    /// Change a registered `fd` from `old` to `new` (both valid, different); `mark` is the one
+    /// kept with its key (`added_mark` after its `add`).
     fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()>;
     /// Stop watching `fd`; errors are ignored by the caller (the fd may be closed already).
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()>;

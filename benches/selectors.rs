@@ -80,10 +80,16 @@ impl Ends {
         self.socks[..self.n].iter().map(AsRawFd::as_raw_fd)
     }
 
-    /// Makes ends `0..k` readable (a byte written by each one's peer, never read).
+    /// Makes `k` of the `n` ends readable (a byte written by each one's peer, never read),
+    /// spread evenly over them: end `j · n / k` for `j` in `0..k`. Ready fds scattered among
+    /// the registered ones, as a server's are, rather than the `k` lowest: with the lowest,
+    /// N=10 000 K=1 024 touches the same table entries as N=1 024 K=1 024, and the per-event
+    /// cost of looking keys up among many registrations (cache and TLB misses) never shows.
     fn make_ready(&self, k: usize) {
-        for i in 0..k {
-            (&self.socks[i ^ 1]).write_all(b"x").expect("write");
+        for j in 0..k {
+            (&self.socks[(j * self.n / k) ^ 1])
+                .write_all(b"x")
+                .expect("write");
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::kqueue::KqueueBackend;
 #[cfg(unix)]
 use crate::poll::PollBackend;
 use crate::select::SelectBackend;
-use crate::selector::{GenericSelector, Interface, KernelObject, Sealed};
+use crate::selector::{GenericSelector, Interface, KernelObject, Mark, Marks, Sealed};
 use crate::waker::Shared;
 use crate::{syscall, Error, Events, RawFd, Result};
 
@@ -167,8 +167,12 @@ impl Interface for DefaultBackend {
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()> {
         dispatch!(self, b => b.add(fd, events))
     }
-    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
-        dispatch!(self, b => b.modify(fd, old, new))
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        dispatch!(self, b => b.added_mark())
+    }
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()> {
+        dispatch!(self, b => b.modify(fd, old, new, mark))
     }
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()> {
         dispatch!(self, b => b.remove(fd, events))
@@ -177,10 +181,10 @@ impl Interface for DefaultBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        nkeys: usize,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
-        dispatch!(self, b => b.wait(timeout, nkeys, ready))
+        dispatch!(self, b => b.wait(timeout, keys, ready))
     }
     #[inline]
     fn filters(&self) -> bool {

@@ -16,7 +16,7 @@ use core::time::Duration;
 use ioselectors_sys::pollfd;
 
 use crate::devpoll_logic::{buffer_len, ready_events, Records};
-use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Mark, Marks, Sealed, WOKEN};
 use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
@@ -195,7 +195,7 @@ impl<K: Kernel> Interface for DevpollBackend<K> {
         self.write(&Records::register(fd, events))
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {
         if fd == self.waker_fd {
             // A stale key: its fd was closed and the number is the waker's now. As epoll:
             // ENOENT, and the caller drops the key (whose `remove` is skipped below).
@@ -215,9 +215,10 @@ impl<K: Kernel> Interface for DevpollBackend<K> {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        nkeys: usize,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
+        let nkeys = keys.len();
         let dp = self.dp.as_ref().ok_or(Error::Closed)?;
         let waker_fd = self.waker.as_ref().map(|w| w.fd());
         dp.dp_poll(

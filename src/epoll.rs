@@ -9,9 +9,8 @@ use core::time::Duration;
 use ioselectors_sys::{self as sys, epoll_event, EPOLLIN, EPOLLOUT};
 
 use crate::events::{from_poll_like, to_poll_like};
-use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Mark, Marks, Sealed, WOKEN};
 use crate::syscall::{self, OwnedFd};
-use crate::table::Table;
 use crate::waker::{Shared, Source};
 use crate::{timeout, Error, Events, RawFd, Result};
 
@@ -62,26 +61,18 @@ impl<F, D> GenericSelector<EpollBackend, F, D> {
 const IN: u32 = EPOLLIN as u32;
 const OUT: u32 = EPOLLOUT as u32;
 
-/// A registered fd in the backend's table: its generation and its events.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    /// The backend's registration count when this fd was added (so a ghost of an earlier
-    /// registration of the number never matches a later one; never 0, which also makes an
-    /// `Option<Slot>` 12 bytes).
-    generation: NonZeroU32,
-    /// The registered events (never empty).
-    events: Events,
-    /// The last `wait` round that saw an entry for this fd (to spot a second one).
-    seen: u32,
-}
+// Per registered fd the backend keeps a `Mark` in the key map's entry (`src/selector.rs`):
+// `generation`, the backend's registration count when the fd was added (so a ghost of an
+// earlier registration of the number never matches a later one), and `seen`, the last `wait`
+// round that saw an entry for the fd (to spot a second one). Kept next to the key, not in a
+// table of the backend's own: checking an entry and handing out its key then touch one cache
+// line per ready fd instead of two, which is what the per-event cost among thousands of
+// registrations is made of (BENCHMARKS.md).
 
 /// The user data of an interest-list entry: the generation above the fd.
 fn tag(fd: RawFd, generation: NonZeroU32) -> u64 {
     (u64::from(generation.get()) << 32) | u64::from(fd as u32)
 }
-
-/// Slots per page of the slot table: 512 × 12 bytes (an `Option<Slot>`) = a 6 KiB page.
-const SLOT_PAGE: usize = 512;
 
 /// The user data of the waker's eventfd: `tag(-1, u32::MAX)`, which no registration has (a
 /// registered fd is never negative). The key map is not consulted for it.
@@ -92,14 +83,11 @@ const WAKER_TAG: u64 = u64::MAX;
 pub struct EpollBackend {
     epfd: Option<OwnedFd>,
     events: Vec<epoll_event>,
-    /// `slots[fd]`: the registered fds (a paged table: memory follows the registered fds, not
-    /// the largest one).
-    slots: Table<Slot, SLOT_PAGE>,
     /// The generation of the last `add` (0 before the first; wrapping, skipping 0): a ghost's
     /// generation matches a later registration of its number only if a multiple of 2^32 - 1
     /// registrations were made in between.
     generation: u32,
-    /// Counts `wait` calls, for [`Slot::seen`] (wrapping: once every 2^32 waits a stale mark
+    /// Counts `wait` calls, for `Mark::seen` (wrapping: once every 2^32 waits a stale mark
     /// may match, which costs one needless rebuild).
     round: u32,
     /// The waker's eventfd, in the interest list under [`WAKER_TAG`].
@@ -119,7 +107,6 @@ impl EpollBackend {
         Ok(EpollBackend {
             epfd: Some(syscall::epoll_create()?),
             events: Vec::new(),
-            slots: Table::new(),
             generation: 0,
             round: 0,
             waker: None,
@@ -138,9 +125,14 @@ impl EpollBackend {
     /// events (empty results left out); `Some(whether the waker's entry was there)`. `strict`: stop
     /// at the first ghost (an entry of a number not registered, or of an earlier registration of
     /// it) or second entry of one fd in this round, and return `None`; otherwise skip those. One
-    /// table lookup per entry.
+    /// key-map lookup per entry, in the entry the caller reads the key from next.
     #[inline]
-    fn collect(&mut self, ready: &mut Vec<(RawFd, Events)>, strict: bool) -> Option<bool> {
+    fn collect(
+        &mut self,
+        keys: &mut impl Marks,
+        ready: &mut Vec<(RawFd, Events)>,
+        strict: bool,
+    ) -> Option<bool> {
         self.round = self.round.wrapping_add(1);
         let round = self.round;
         let mut woken = false;
@@ -148,11 +140,11 @@ impl EpollBackend {
             let (bits, data) = (e.events, e.u64);
             // The low half of the tag is the fd (non-negative: the kernel took it).
             let fd = data as u32;
-            let slot = match self.slots.get_mut(fd as usize) {
-                Some(slot)
-                    if slot.generation.get() == (data >> 32) as u32 && slot.seen != round =>
+            let (mark, registered) = match keys.mark_mut(fd) {
+                Some((mark, registered))
+                    if mark.generation.get() == (data >> 32) as u32 && mark.seen != round =>
                 {
-                    slot
+                    (mark, registered)
                 }
                 _ if data == WAKER_TAG => {
                     woken = true;
@@ -161,8 +153,8 @@ impl EpollBackend {
                 _ if strict => return None,
                 _ => continue,
             };
-            slot.seen = round;
-            let events = from_poll_like(bits, IN, OUT) & slot.events;
+            mark.seen = round;
+            let events = from_poll_like(bits, IN, OUT) & registered;
             if !events.is_empty() {
                 ready.push((fd as RawFd, events));
             }
@@ -179,15 +171,16 @@ impl EpollBackend {
     #[inline(never)]
     fn recollect(
         &mut self,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
         start: usize,
         max: usize,
     ) -> Result<bool> {
         ready.truncate(start);
-        self.rebuild()?;
+        self.rebuild(keys)?;
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, 0)?;
-        Ok(self.collect(ready, false).unwrap_or(false))
+        Ok(self.collect(keys, ready, false).unwrap_or(false))
     }
 
     /// Drains the waker (its entry was in the batch) and reports it as `(WOKEN, EMPTY)`.
@@ -205,20 +198,18 @@ impl EpollBackend {
     /// number now a regular file) is left out but stays registered: the old instance did not
     /// watch it either. On failure (no fd left for the new instance) the old one stays, and
     /// the error goes to `select`.
-    fn rebuild(&mut self) -> Result<()> {
+    fn rebuild(&mut self, keys: &impl Marks) -> Result<()> {
         let old = self.epfd()?;
         let new = syscall::epoll_create()?;
-        for (fd, slot) in self.slots.iter() {
-            // fd came from a RawFd, so it fits.
-            let fd = fd as RawFd;
+        keys.for_each_mark(|fd, mark, events| {
             let _ = syscall::epoll_ctl(
                 &new,
                 sys::EPOLL_CTL_ADD,
                 fd,
-                to_poll_like(slot.events, IN, OUT),
-                tag(fd, slot.generation),
+                to_poll_like(events, IN, OUT),
+                tag(fd, mark.generation),
             );
-        }
+        });
         if let Some(waker) = &self.waker {
             syscall::epoll_ctl(&new, sys::EPOLL_CTL_ADD, waker.fd(), IN, WAKER_TAG)?;
         }
@@ -234,36 +225,26 @@ impl Interface for EpollBackend {
         let epfd = self.epfd()?;
         syscall::epoll_ctl(epfd, sys::EPOLL_CTL_ADD, fd, bits, tag(fd, generation))?;
         self.generation = generation.get();
-        // The kernel took it, so fd is open: non-negative, and below the fd limit.
-        let i = usize::try_from(fd).map_err(|_| Error::InvalidFd(fd))?;
-        self.slots.insert(
-            i,
-            Slot {
-                generation,
-                events,
-                seen: self.round,
-            },
-        );
         Ok(())
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
-        let bits = to_poll_like(new, IN, OUT);
-        // One slot-table lookup: the slot is updated once the kernel has accepted the change.
-        let mut slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i));
-        let generation = slot.as_ref().map_or(NonZeroU32::MIN, |s| s.generation);
-        let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
-        syscall::epoll_ctl(epfd, sys::EPOLL_CTL_MOD, fd, bits, tag(fd, generation))?;
-        if let Some(slot) = &mut slot {
-            slot.events = new;
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        Mark {
+            // The generation `add` just used (never 0 after an add).
+            generation: NonZeroU32::new(self.generation).unwrap_or(NonZeroU32::MIN),
+            seen: self.round,
         }
-        Ok(())
+    }
+
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, mark: Mark) -> Result<()> {
+        let bits = to_poll_like(new, IN, OUT);
+        let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
+        // The key map holds the new events once the kernel has accepted them.
+        syscall::epoll_ctl(epfd, sys::EPOLL_CTL_MOD, fd, bits, tag(fd, mark.generation))
     }
 
     fn remove(&mut self, fd: RawFd, _events: Events) -> Result<()> {
-        if let Ok(i) = usize::try_from(fd) {
-            self.slots.remove(i);
-        }
         syscall::epoll_ctl(self.epfd()?, sys::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
@@ -272,22 +253,20 @@ impl Interface for EpollBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        nkeys: usize,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         // A registered fd normally has one entry of its generation, so nkeys slots hold them
         // all, and the spare one makes sure that a returned batch holds a ghost or a second
         // entry for some fd (possible after an `EPOLL_CTL_MOD` that named a ghost: the number
         // now refers to the ghost's file again) whenever there is one that is ready.
-        let max = nkeys.saturating_add(1 + usize::from(self.waker.is_some()));
-        // Pages of the slot table emptied by unregistrations since the last wait.
-        self.slots.trim();
+        let max = keys.len().saturating_add(1 + usize::from(self.waker.is_some()));
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         let start = ready.len();
-        let woken = match self.collect(ready, true) {
+        let woken = match self.collect(keys, ready, true) {
             Some(woken) => woken,
-            None => self.recollect(ready, start, max)?,
+            None => self.recollect(keys, ready, start, max)?,
         };
         // The waker's entry goes last, where `select_ready` looks for it.
         if woken {
@@ -304,7 +283,6 @@ impl Interface for EpollBackend {
     fn close(&mut self) {
         self.epfd = None;
         self.events = Vec::new();
-        self.slots.clear();
         self.waker = None;
     }
 
@@ -320,22 +298,18 @@ impl Interface for EpollBackend {
 mod tests {
     use super::*;
 
-    /// The figures of the key map's module docs (src/registry.rs).
+    /// epoll keeps nothing per fd of its own: its per-registration words are in the key map's
+    /// entries, whose `Option` they give a niche (the figures of src/registry.rs).
     #[test]
-    fn slot_table_memory() {
-        assert_eq!(core::mem::size_of::<Option<Slot>>(), 12);
-        let mut t: Table<Slot, SLOT_PAGE> = Table::new();
-        for (fd, bytes) in [(19_999, 6_472), (1_000_000, 21_784)] {
-            let slot = Slot {
-                generation: NonZeroU32::MIN,
-                events: Events::READ,
-                seen: 0,
-            };
-            t.insert(fd, slot);
-            crate::table::assert_heap_bytes(t.heap_bytes(), bytes, fd);
-            t.remove(fd);
-            t.trim();
-            assert_eq!(t.heap_bytes(), 0, "fd {fd}");
-        }
+    fn marks_live_in_the_key_map() {
+        assert_eq!(core::mem::size_of::<Mark>(), 8);
+        assert_eq!(
+            core::mem::size_of::<Option<crate::registry::Entry<RawFd, ()>>>(),
+            20
+        );
+        assert_eq!(
+            core::mem::size_of::<Option<crate::registry::Entry<RawFd, usize>>>(),
+            32
+        );
     }
 }

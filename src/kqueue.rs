@@ -16,7 +16,7 @@ use core::time::Duration;
 
 use crate::kqueue_logic::{self as logic, collect_ready, Changes, FilterCount, Receipts};
 pub use crate::kqueue_logic::{Action, Change, Filter, Kev, EV_EOF, EV_ERROR, USER_IDENT};
-use crate::selector::{GenericSelector, Interface, KernelObject, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, KernelObject, Mark, Marks, Sealed, WOKEN};
 use crate::waker::{Shared, Source, Trigger};
 use crate::{Error, Events, RawFd, Result};
 
@@ -297,7 +297,7 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
         Ok(())
     }
 
-    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events, _mark: Mark) -> Result<()> {
         self.kq()?;
         if fd == self.waker_fd {
             // A stale key: its fd was closed (which removed its filters) and the number is
@@ -329,7 +329,7 @@ impl<K: Kernel> Interface for KqueueBackend<K> {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         self.kq()?;

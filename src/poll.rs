@@ -7,7 +7,7 @@ use core::time::Duration;
 use ioselectors_sys::{pollfd, POLLIN, POLLOUT};
 
 use crate::events::{from_poll_like_asked, to_poll_like};
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, Mark, Marks, Sealed, WOKEN};
 use crate::table::Table;
 use crate::waker::{Shared, Source};
 use crate::{syscall, timeout, Events, RawFd, Result};
@@ -161,7 +161,7 @@ impl Interface for PollBackend {
         self.push(fd, index, poll_bits(events))
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {
         if let Some(p) = self.entry(fd) {
             p.events = poll_bits(new);
         }
@@ -203,7 +203,7 @@ impl Interface for PollBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         // Memory back once the array is at most a quarter full, here rather than in
@@ -286,7 +286,8 @@ mod tests {
         assert_eq!(b.entry(1).map(|p| p.fd), Some(1));
         assert_eq!(b.entry(0).map(|p| p.fd), Some(0));
         assert!(b.entry(2).is_none());
-        b.modify(1, Events::READ, Events::WRITE).unwrap();
+        b.modify(1, Events::READ, Events::WRITE, Mark::UNUSED)
+            .unwrap();
         assert_eq!(b.entry(1).map(|p| p.events), Some(POLLOUT));
         b.remove(1, Events::WRITE).unwrap();
         b.remove(0, Events::READ).unwrap();

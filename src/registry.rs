@@ -9,25 +9,27 @@
 //!
 //! ## Memory
 //!
-//! A slot is an `Option<SelectorKey<F, D>>`: 16 bytes for `SelectorKey<RawFd, ()>` (fd, fileobj
-//! and events, 4 bytes each, plus the tag), 32 for `SelectorKey<RawFd, usize>`. For keys whose
-//! largest fd is `max`, with `s` bytes a slot, the key map takes
-//! `8 · (⌊max / 256⌋ + 1)` bytes of top level plus `256 · s + 8` bytes per page in use. The
-//! backends' own fd-indexed tables are built the same way (`src/table.rs`): poll's position
-//! table has 512 slots of 8 bytes a page (4 104 bytes, top level `8 · (⌊max / 512⌋ + 1)`),
-//! epoll's slot table 512 slots of 12 bytes (6 152 bytes, same top level). With 16-byte slots
-//! (on a 64-bit target; the unit tests check each table's exact size at both fds, and
-//! `tests/memory.rs` prints the totals at fd 19 999 on Linux, counted by its allocator, and
-//! asserts the budgets below):
+//! A slot is an `Option<Entry<F, D>>`: the key and the backend's 8-byte [`Mark`] (epoll's
+//! generation and last-seen round, kept here so that checking a kernel entry and handing out
+//! its key touch one cache line; unused by the other backends): 20 bytes for
+//! `SelectorKey<RawFd, ()>` (fd, fileobj and events, 4 bytes each, and the mark, whose
+//! non-zero generation is the `Option`'s niche), 32 for `SelectorKey<RawFd, usize>`. For keys
+//! whose largest fd is `max`, with `s` bytes a slot, the key map takes
+//! `8 · (⌊max / 256⌋ + 1)` bytes of top level plus `256 · s + 8` bytes per page in use. Poll's
+//! position table is built the same way (`src/table.rs`): 512 slots of 8 bytes a page (4 104
+//! bytes, top level `8 · (⌊max / 512⌋ + 1)`); epoll has no fd table of its own.
+//! With 20-byte slots (on a 64-bit target; the unit tests check each table's exact size at
+//! both fds, and `tests/memory.rs` prints the totals at fd 19 999 on Linux, counted by its
+//! allocator, and asserts the budgets below):
 //!
-//! | one registration at | key map | poll's table | epoll's table | select's 4 fd sets |
-//! |---|---|---|---|---|
-//! | fd 19 999 | 632 + 4 104 = 4 736 | 320 + 4 104 = 4 424 | 320 + 6 152 = 6 472 | 4 · 2 504 = 10 016 |
-//! | fd 1 000 000 | 31 256 + 4 104 = 35 360 | 15 632 + 4 104 = 19 736 | 15 632 + 6 152 = 21 784 | 4 · 125 008 = 500 032 |
+//! | one registration at | key map | poll's table | select's 4 fd sets |
+//! |---|---|---|---|
+//! | fd 19 999 | 632 + 5 128 = 5 760 | 320 + 4 104 = 4 424 | 4 · 2 504 = 10 016 |
+//! | fd 1 000 000 | 31 256 + 5 128 = 36 384 | 15 632 + 4 104 = 19 736 | 4 · 125 008 = 500 032 |
 //!
-//! So one registration at fd 19 999 costs 9 192 bytes above an empty selector on poll (the key
-//! map, the position table and a 32-byte `pollfd` array), 11 208 on epoll and 14 752 on select;
-//! at fd 1 000 000, 55 128 bytes on poll and 57 144 on epoll (≤ 64 KiB). The first `select`
+//! So one registration at fd 19 999 costs 10 216 bytes above an empty selector on poll (the
+//! key map, the position table and a 32-byte `pollfd` array), 5 760 on epoll and 15 776 on
+//! select; at fd 1 000 000, 56 152 bytes on poll and 36 384 on epoll (≤ 64 KiB). The first `select`
 //! after unregistering it frees the pages and the top levels (they give their capacity back
 //! once at most a quarter used), so nothing of it remains; until then the emptied pages are
 //! kept, so that unregistering and registering again in between does not free and reallocate
@@ -48,19 +50,27 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::selector::{Mark, Marks};
 #[cfg(unix)]
 use crate::table::Table;
-use crate::{FileObj, RawFd, SelectorKey};
+use crate::{Events, FileObj, RawFd, SelectorKey};
 
 /// Slots per page of the Unix key table (a power of two; see the module docs for the sizes).
 #[cfg(unix)]
 pub(crate) const KEY_PAGE: usize = 256;
 
+/// A key and the backend's [`Mark`] for it, in one slot: what a wait checks and what the
+/// caller then reads are one cache line (for keys up to 56 bytes).
+pub(crate) struct Entry<F, D> {
+    key: SelectorKey<F, D>,
+    mark: Mark,
+}
+
 pub(crate) struct Registry<F, D> {
     #[cfg(unix)]
-    slots: Table<SelectorKey<F, D>, KEY_PAGE>,
+    slots: Table<Entry<F, D>, KEY_PAGE>,
     #[cfg(windows)]
-    slots: Vec<Option<SelectorKey<F, D>>>,
+    slots: Vec<Option<Entry<F, D>>>,
     len: usize,
 }
 
@@ -105,7 +115,7 @@ impl<F, D> Registry<F, D> {
     #[cfg(windows)]
     fn search(&self, fd: RawFd) -> Result<usize, usize> {
         self.slots
-            .binary_search_by(|slot| slot.as_ref().map(|key| key.fd).cmp(&Some(fd)))
+            .binary_search_by(|slot| slot.as_ref().map(|e| e.key.fd).cmp(&Some(fd)))
     }
 
     /// The slot holding `fd`'s key, if any.
@@ -114,47 +124,66 @@ impl<F, D> Registry<F, D> {
         self.search(fd).ok()
     }
 
+    /// `fd`'s entry, if registered.
     #[cfg(unix)]
     #[inline]
-    pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
+    fn entry(&self, fd: RawFd) -> Option<&Entry<F, D>> {
         self.slots.get(lookup_index(fd))
     }
 
+    /// `fd`'s entry, if registered, mutably.
     #[cfg(unix)]
     #[inline]
-    pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
+    fn entry_mut(&mut self, fd: RawFd) -> Option<&mut Entry<F, D>> {
         self.slots.get_mut(lookup_index(fd))
     }
 
     #[cfg(windows)]
-    pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
+    fn entry(&self, fd: RawFd) -> Option<&Entry<F, D>> {
         self.slots.get(self.slot(fd)?)?.as_ref()
     }
 
     #[cfg(windows)]
-    pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
+    fn entry_mut(&mut self, fd: RawFd) -> Option<&mut Entry<F, D>> {
         let i = self.slot(fd)?;
         self.slots.get_mut(i)?.as_mut()
     }
 
-    /// Stores `key` in the free slot of `key.fd` (the caller checked it is free and valid).
+    #[inline]
+    pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, D>> {
+        self.entry(fd).map(|e| &e.key)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, D>> {
+        self.entry_mut(fd).map(|e| &mut e.key)
+    }
+
+    /// The registered events of `fd` and the backend's mark for it, if registered.
+    #[inline]
+    pub(crate) fn events_and_mark(&self, fd: RawFd) -> Option<(Events, Mark)> {
+        self.entry(fd).map(|e| (e.key.events, e.mark))
+    }
+
+    /// Stores `key` with `mark` in the free slot of `key.fd` (the caller checked it is free
+    /// and valid).
     #[cfg(unix)]
     #[inline]
-    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
+    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>, mark: Mark) -> &mut SelectorKey<F, D> {
         let i = index(key.fd).expect("registered fds are validated non-negative");
         debug_assert!(self.slots.get(i).is_none());
         self.len += 1;
-        self.slots.insert(i, key)
+        &mut self.slots.insert(i, Entry { key, mark }).key
     }
 
     /// Windows: inserts `key` at its sorted position (the caller checked `key.fd` is free).
     #[cfg(windows)]
-    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>) -> &mut SelectorKey<F, D> {
+    pub(crate) fn insert(&mut self, key: SelectorKey<F, D>, mark: Mark) -> &mut SelectorKey<F, D> {
         let i = self.search(key.fd).unwrap_or_else(|i| i);
         debug_assert!(self.slot(key.fd).is_none());
         self.slots.insert(i, None);
         self.len += 1;
-        self.slots[i].insert(key)
+        &mut self.slots[i].insert(Entry { key, mark }).key
     }
 
     /// Windows: removes `fd`'s key, keeping the table dense and sorted.
@@ -162,15 +191,15 @@ impl<F, D> Registry<F, D> {
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
         let i = self.slot(fd)?;
         self.len -= 1;
-        self.slots.remove(i)
+        self.slots.remove(i).map(|e| e.key)
     }
 
     #[cfg(unix)]
     #[inline]
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, D>> {
-        let key = self.slots.remove(lookup_index(fd))?;
+        let entry = self.slots.remove(lookup_index(fd))?;
         self.len -= 1;
-        Some(key)
+        Some(entry.key)
     }
 
     /// Frees the key table's pages emptied since the last call (see `src/table.rs`); called at
@@ -196,6 +225,36 @@ impl<F, D> Registry<F, D> {
         Keys {
             slots: self.slots.iter(),
             left: self.len,
+        }
+    }
+}
+
+impl<F, D> Marks for Registry<F, D> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[cfg(unix)]
+    #[inline]
+    fn mark_mut(&mut self, fd: u32) -> Option<(&mut Mark, Events)> {
+        let e = self.slots.get_mut(fd as usize)?;
+        Some((&mut e.mark, e.key.events))
+    }
+
+    #[cfg(windows)]
+    fn mark_mut(&mut self, fd: u32) -> Option<(&mut Mark, Events)> {
+        let e = self.entry_mut(fd as RawFd)?;
+        Some((&mut e.mark, e.key.events))
+    }
+
+    fn for_each_mark(&self, mut f: impl FnMut(RawFd, Mark, Events)) {
+        #[cfg(unix)]
+        let entries = self.slots.iter().map(|(_, e)| e);
+        #[cfg(windows)]
+        let entries = self.slots.iter().flatten();
+        for e in entries {
+            f(e.key.fd, e.mark, e.key.events);
         }
     }
 }
@@ -277,9 +336,9 @@ impl<F: fmt::Debug, D: fmt::Debug> fmt::Debug for SelectorMap<'_, F, D> {
 /// Iterator over registered keys in ascending fd order.
 pub struct Keys<'a, F, D> {
     #[cfg(unix)]
-    slots: crate::table::Iter<'a, SelectorKey<F, D>, KEY_PAGE>,
+    slots: crate::table::Iter<'a, Entry<F, D>, KEY_PAGE>,
     #[cfg(windows)]
-    slots: core::slice::Iter<'a, Option<SelectorKey<F, D>>>,
+    slots: core::slice::Iter<'a, Option<Entry<F, D>>>,
     left: usize,
 }
 
@@ -288,11 +347,11 @@ impl<'a, F, D> Iterator for Keys<'a, F, D> {
 
     fn next(&mut self) -> Option<Self::Item> {
         #[cfg(unix)]
-        let key = self.slots.next()?.1;
+        let entry = self.slots.next()?.1;
         #[cfg(windows)]
-        let key = self.slots.by_ref().find_map(Option::as_ref)?;
+        let entry = self.slots.by_ref().find_map(Option::as_ref)?;
         self.left -= 1;
-        Some(key)
+        Some(&entry.key)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -327,8 +386,8 @@ mod tests {
     #[test]
     fn insert_get_remove() {
         let mut r = Registry::new();
-        r.insert(key(5));
-        r.insert(key(2));
+        r.insert(key(5), Mark::UNUSED);
+        r.insert(key(2), Mark::UNUSED);
         assert_eq!(r.len(), 2);
         assert_eq!(r.get(5).map(|k| k.data), Some(50));
         assert!(r.get(3).is_none() && r.get(-1).is_none() && r.get(1_000_000).is_none());
@@ -340,7 +399,7 @@ mod tests {
         assert_eq!(r.iter().map(|k| k.fd).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(r.remove(5).map(|k| k.fd), Some(5));
         assert!(r.remove(5).is_none());
-        let slot = core::mem::size_of::<Option<SelectorKey<RawFd, u32>>>();
+        let slot = core::mem::size_of::<Option<Entry<RawFd, u32>>>();
         assert!(
             r.slots.heap_bytes() <= 4 * 8 + 8 + KEY_PAGE * slot,
             "one page left, fd 2's: {} bytes",
@@ -349,7 +408,7 @@ mod tests {
         r.remove(2);
         r.trim();
         assert_eq!(r.slots.heap_bytes(), 0, "and nothing once empty");
-        r.insert(key(2));
+        r.insert(key(2), Mark::UNUSED);
         assert_eq!(r.len(), 1);
         r.clear();
         assert_eq!(r.len(), 0);
@@ -360,14 +419,17 @@ mod tests {
     #[test]
     fn memory_follows_the_registrations() {
         let mut r: Registry<RawFd, ()> = Registry::new();
-        assert_eq!(core::mem::size_of::<Option<SelectorKey<RawFd, ()>>>(), 16);
-        for (fd, bytes) in [(19_999, 4_736), (1_000_000, 35_360)] {
-            r.insert(SelectorKey {
-                fileobj: fd,
-                fd,
-                events: EVENT_READ,
-                data: (),
-            });
+        assert_eq!(core::mem::size_of::<Option<Entry<RawFd, ()>>>(), 20);
+        for (fd, bytes) in [(19_999, 5_760), (1_000_000, 36_384)] {
+            r.insert(
+                SelectorKey {
+                    fileobj: fd,
+                    fd,
+                    events: EVENT_READ,
+                    data: (),
+                },
+                Mark::UNUSED,
+            );
             crate::table::assert_heap_bytes(r.heap_bytes(), bytes, fd);
             r.remove(fd);
             r.trim();
@@ -378,7 +440,7 @@ mod tests {
     #[test]
     fn map_view() {
         let mut r = Registry::new();
-        r.insert(key(7));
+        r.insert(key(7), Mark::UNUSED);
         let m = SelectorMap::new(&r);
         assert_eq!(m.len(), 1);
         assert!(m.contains(&7) && !m.contains(&8) && !m.contains(&-3));
@@ -408,7 +470,7 @@ mod windows_tests {
         let mut r = Registry::new();
         let big = usize::MAX - 1; // INVALID_SOCKET is usize::MAX
         for fd in [0x1f4, 8, big, 0x10_0000, 3] {
-            r.insert(key(fd));
+            r.insert(key(fd), Mark::UNUSED);
         }
         assert_eq!(r.len(), 5);
         assert_eq!(r.slots.len(), 5, "one slot per registered handle");

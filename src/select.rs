@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use ioselectors_sys::{self as sys, fd_mask, NFDBITS};
 
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, Mark, Marks, Sealed, WOKEN};
 use crate::waker::{Shared, Source};
 use crate::{syscall, timeout, Error, Events, RawFd, Result};
 
@@ -166,7 +166,7 @@ impl Interface for SelectBackend {
         Ok(())
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {
         self.set(fd, new);
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Interface for SelectBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         if self.shortened {

@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::selector::{GenericSelector, Interface, Sealed, WOKEN};
+use crate::selector::{GenericSelector, Interface, Mark, Marks, Sealed, WOKEN};
 use crate::syscall::{self, SocketSet};
 use crate::waker::{Shared, Source};
 use crate::{timeout, Events, RawFd, Result};
@@ -110,7 +110,7 @@ impl Interface for SelectBackend {
         Ok(())
     }
 
-    fn modify(&mut self, fd: RawFd, _old: Events, new: Events) -> Result<()> {
+    fn modify(&mut self, fd: RawFd, _old: Events, new: Events, _mark: Mark) -> Result<()> {
         self.set(fd, new);
         Ok(())
     }
@@ -123,7 +123,7 @@ impl Interface for SelectBackend {
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        _nkeys: usize,
+        _keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()> {
         let waker = self.waker.as_ref().map(|w| w.socket());

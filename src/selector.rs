@@ -65,7 +65,7 @@ pub trait BaseSelector<F: FileObj, D> {
     /// [`Error::AlreadyRegistered`]; [`Error::Os`] when the kernel refuses, e.g. `EBADF` for a
     /// closed fd on every unix backend (`WSAENOTSOCK` on Windows), `EPERM` for a regular file
     /// on epoll.
-    #[inline]
+    #[inline(always)]
     fn register(&mut self, fileobj: F, events: Events, data: D) -> Result<&SelectorKey<F, D>> {
         self.try_register(fileobj, events, data)
             .map_err(|rejected| rejected.error)
@@ -423,9 +423,48 @@ impl Iterator for ReadySetIter<'_> {
 impl ExactSizeIterator for ReadySetIter<'_> {}
 
 mod sealed {
+    use core::num::NonZeroU32;
+
+    use crate::{Events, RawFd};
+
     pub trait Sealed {}
+
+    /// Two words a backend keeps per registration in the key map's entry, next to the key:
+    /// epoll's generation tag and the last wait round that saw the fd (`src/epoll.rs`). The
+    /// wait's check of a kernel entry and the caller's read of the key then touch one cache
+    /// line per ready fd, where a table of the backend's own took a second one (among
+    /// thousands of registrations, a second cache and TLB miss per event). The other backends
+    /// leave it at [`Mark::UNUSED`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Mark {
+        /// epoll: the backend's registration count when this fd was added (never 0, which also
+        /// gives the key map's `Option` of an entry its niche: no tag word).
+        pub(crate) generation: NonZeroU32,
+        /// epoll: the last `wait` round that saw an entry for this fd.
+        pub(crate) seen: u32,
+    }
+
+    impl Mark {
+        /// What the backends that keep nothing per registration store.
+        pub(crate) const UNUSED: Mark = Mark {
+            generation: NonZeroU32::MIN,
+            seen: 0,
+        };
+    }
+
+    /// The key map as a backend's `wait` sees it: the number of keys, and per registered fd its
+    /// [`Mark`] (mutably) and its events. Implemented by the key map (`src/registry.rs`).
+    pub trait Marks {
+        /// The number of registered fds.
+        fn len(&self) -> usize;
+        /// The mark and the registered events of `fd`, if registered. A `u32` (the fd as the
+        /// kernel hands it back): a number ≥ 2^31 is never registered.
+        fn mark_mut(&mut self, fd: u32) -> Option<(&mut Mark, Events)>;
+        /// `f(fd, mark, events)` for every registration, in ascending fd order.
+        fn for_each_mark(&self, f: impl FnMut(RawFd, Mark, Events));
+    }
 }
-pub(crate) use sealed::Sealed;
+pub(crate) use sealed::{Mark, Marks, Sealed};
 
 /// A kernel interface under a [`GenericSelector`]: select, poll, epoll, kqueue, /dev/poll, or
 /// the run-time choice of [`DefaultSelector`](crate::DefaultSelector). Sealed: the methods are
@@ -434,17 +473,25 @@ pub(crate) use sealed::Sealed;
 pub trait Interface: Sealed {
     /// Start watching `fd` (validated, not yet registered) for `events`.
     fn add(&mut self, fd: RawFd, events: Events) -> Result<()>;
-    /// Change a registered `fd` from `old` to `new` (both valid, different).
-    fn modify(&mut self, fd: RawFd, old: Events, new: Events) -> Result<()>;
+    /// The [`Mark`] to keep with the key of the fd `add` just registered ([`Mark::UNUSED`]
+    /// but on epoll).
+    #[inline]
+    fn added_mark(&self) -> Mark {
+        Mark::UNUSED
+    }
+    /// Change a registered `fd` from `old` to `new` (both valid, different); `mark` is the one
+    /// kept with its key (`added_mark` after its `add`).
+    fn modify(&mut self, fd: RawFd, old: Events, new: Events, mark: Mark) -> Result<()>;
     /// Stop watching `fd`; errors are ignored by the caller (the fd may be closed already).
     fn remove(&mut self, fd: RawFd, events: Events) -> Result<()>;
     /// One wait of at most `timeout` (`None` blocks), appending `(fd, events)` for the ready
-    /// fds to `ready` (unmasked, merged per fd). `nkeys` is the number of registered fds.
+    /// fds to `ready` (unmasked, merged per fd). `keys` is the key map: the number of
+    /// registered fds, and each one's mark and events.
     /// If the waker's object was ready, it is drained and `(WOKEN, EMPTY)` appended.
     fn wait(
         &mut self,
         timeout: Option<Duration>,
-        nkeys: usize,
+        keys: &mut impl Marks,
         ready: &mut Vec<(RawFd, Events)>,
     ) -> Result<()>;
     /// Release the kernel object (and the backend's share of the waker).
@@ -575,56 +622,75 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
         self.check_not_closed()?;
         // Pages of the key map emptied by unregistrations since the last wait are freed here.
         self.keys.trim();
+        if timeout == Some(Duration::ZERO) {
+            // A poll: one wait, whatever it finds (after EINTR too: no time is left), no
+            // deadline.
+            self.wait_once(timeout)?;
+            return Ok(());
+        }
         let deadline = Deadline::new(timeout);
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
-        let mut remaining = timeout;
-        let keys = &self.keys;
+        if self.wait_once(timeout)? {
+            return Ok(());
+        }
+        self.wait_again(&deadline)
+    }
+
+    /// The rest of `wait_ready`'s loop, out of line (the first wait ended with nothing to
+    /// report: a signal, a wait cut at the syscall's maximum, or only entries that were
+    /// filtered out): wait again for the time left until something is ready or none is left.
+    #[cold]
+    #[inline(never)]
+    fn wait_again(&mut self, deadline: &Deadline) -> Result<()> {
         loop {
-            self.ready.clear();
-            let res = self.backend.wait(remaining, keys.len(), &mut self.ready);
-            // Python drops events for fds it no longer knows and masks with the key's events;
-            // we also drop entries whose mask comes out empty. A wait whose entries all go is
-            // "nothing yet": the timeout still holds, unless the waker was drained (its
-            // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
-            // Backends whose own tables mirror the key map filter and mask in `wait`, in the
-            // pass that reads the kernel's output, and put `WOKEN` last.
-            let mut woken = false;
-            if self.backend.filters() {
-                woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
-                if woken {
-                    self.ready.pop();
-                }
-                debug_assert!(self.ready.iter().all(|&(fd, events)| keys
-                    .get(fd)
-                    .is_some_and(|key| !events.is_empty() && events & key.events == events)));
-            } else {
-                self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
-                    Some(key) => {
-                        *events &= key.events;
-                        !events.is_empty()
-                    }
-                    None => {
-                        woken |= *fd == WOKEN;
-                        false
-                    }
-                });
-            }
-            match res {
-                Ok(()) if woken || !self.ready.is_empty() => break,
-                // Nothing yet: a signal (PEP 475), or a wait cut at the syscall's maximum.
-                Ok(()) | Err(Error::Os(crate::syscall::EINTR)) => {}
-                Err(err) => return Err(err),
-            }
-            if remaining == Some(Duration::ZERO) {
-                break;
-            }
-            remaining = deadline.remaining();
-            if remaining == Some(Duration::ZERO) {
-                break;
+            let remaining = deadline.remaining();
+            if remaining == Some(Duration::ZERO) || self.wait_once(remaining)? {
+                return Ok(());
             }
         }
-        Ok(())
+    }
+
+    /// One wait into `self.ready`, filtered: whether it ends `select` (something ready, or the
+    /// waker drained); `false` for "nothing yet", including `EINTR` (PEP 475).
+    #[inline(always)]
+    fn wait_once(&mut self, timeout: Option<Duration>) -> Result<bool> {
+        self.ready.clear();
+        let res = self.backend.wait(timeout, &mut self.keys, &mut self.ready);
+        let keys = &self.keys;
+        // Python drops events for fds it no longer knows and masks with the key's events;
+        // we also drop entries whose mask comes out empty. A wait whose entries all go is
+        // "nothing yet": the timeout still holds, unless the waker was drained (its
+        // `WOKEN` entry, which no key has), which returns what is ready, possibly nothing.
+        // Backends whose own tables mirror the key map filter and mask in `wait`, in the
+        // pass that reads the kernel's output, and put `WOKEN` last.
+        let mut woken = false;
+        if self.backend.filters() {
+            woken = self.ready.last().is_some_and(|&(fd, _)| fd == WOKEN);
+            if woken {
+                self.ready.pop();
+            }
+            debug_assert!(self.ready.iter().all(|&(fd, events)| keys
+                .get(fd)
+                .is_some_and(|key| !events.is_empty() && events & key.events == events)));
+        } else {
+            self.ready.retain_mut(|(fd, events)| match keys.get(*fd) {
+                Some(key) => {
+                    *events &= key.events;
+                    !events.is_empty()
+                }
+                None => {
+                    woken |= *fd == WOKEN;
+                    false
+                }
+            });
+        }
+        match res {
+            Ok(()) => Ok(woken || !self.ready.is_empty()),
+            // Nothing yet: a signal (PEP 475).
+            Err(Error::Os(crate::syscall::EINTR)) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// Python's `_fileobj_lookup`: the fd of `fileobj`, which must be non-negative (on
@@ -696,7 +762,7 @@ impl<B: KernelObject, F, D> std::os::fd::AsRawFd for GenericSelector<B, F, D> {
 }
 
 impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D> {
-    #[inline]
+    #[inline(always)]
     fn try_register(
         &mut self,
         fileobj: F,
@@ -704,12 +770,15 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         data: D,
     ) -> Result<&SelectorKey<F, D>, Rejected<F, D>> {
         match self.admit(&fileobj, events) {
-            Ok((fd, events)) => Ok(self.keys.insert(SelectorKey {
-                fileobj,
-                fd,
-                events,
-                data,
-            })),
+            Ok((fd, events)) => Ok(self.keys.insert(
+                SelectorKey {
+                    fileobj,
+                    fd,
+                    events,
+                    data,
+                },
+                self.backend.added_mark(),
+            )),
             Err(error) => Err(Rejected {
                 error,
                 fileobj,
@@ -737,10 +806,13 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
     ) -> Result<&SelectorKey<F, D>> {
         self.check_not_closed()?;
         let fd = Self::fd_of(fileobj)?;
-        let old = self.keys.get(fd).ok_or(Error::NotRegistered(fd))?.events;
+        let (old, mark) = self
+            .keys
+            .events_and_mark(fd)
+            .ok_or(Error::NotRegistered(fd))?;
         let events = events.validate()?;
         if events != old {
-            if let Err(err) = self.backend.modify(fd, old, events) {
+            if let Err(err) = self.backend.modify(fd, old, events, mark) {
                 // bpo-30014: the key is dropped; also drop whatever the kernel still holds,
                 // before the key: a file object that owns the fd closes it when dropped.
                 let key = self.keys.remove(fd);

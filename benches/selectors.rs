@@ -1248,7 +1248,8 @@ criterion_group!(benches, setup, churn, ready, idle, owned, echo, wake);
 
 // ---------------------------------------------------------------------------------------------
 // Instruction counts: `IOSELECTORS_CALLGRIND=BACKEND:VARIANT:N:K:ITERS` runs ITERS `select(0)`
-// calls of one variant (`select`, `select_ready` or `floor`) on one backend (`epoll`, `poll`,
+// calls of one variant (`select`, `select_ready`, `select_ready_timed` (a 60 s timeout, for
+// K ≥ 1) or `floor`) on one backend (`epoll`, `poll`,
 // `select`) with K of N keys ready, and nothing else (or, for the variants `churn` and
 // `churn_floor`, ITERS churn passes over N ends, K unused); run it under
 // `valgrind --tool=callgrind` with two ITERS and divide the difference (BENCHMARKS.md).
@@ -1311,16 +1312,31 @@ fn callgrind(spec: &str) {
         let mut out = Vec::new();
         assert_eq!(ready_into(&mut sel, &mut out), k);
         assert_eq!(sel.select(ZERO).expect("select").len(), k);
-        for _ in 0..iters {
-            match variant {
-                "select" => {
+        // The variant is chosen once, outside the loop, as the floor's is: a string match per
+        // call would count against ours alone.
+        match variant {
+            "select" => {
+                for _ in 0..iters {
                     black_box(sel.select(ZERO).expect("select"));
                 }
-                "select_ready" => {
+            }
+            "select_ready" => {
+                for _ in 0..iters {
                     ready_into(&mut sel, &mut out);
                 }
-                _ => panic!("variant {variant}"),
             }
+            // With a timeout (K ≥ 1 keys are ready, so it returns at once): the timed path.
+            "select_ready_timed" => {
+                for _ in 0..iters {
+                    out.clear();
+                    let ready = sel.select_ready(Some(Duration::from_secs(60)));
+                    for (key, events) in ready.expect("select_ready") {
+                        out.push((key.data, events.bits()));
+                    }
+                    black_box(&out);
+                }
+            }
+            _ => panic!("variant {variant}"),
         }
     }
     fn floor(mut wait: impl FnMut() -> usize, k: usize, iters: usize) {

@@ -165,6 +165,17 @@ impl<F, D> Registry<F, D> {
         self.entry(fd).map(|e| (e.key.events, e.mark))
     }
 
+    /// The map borrowed for the lookups of a loop over ready fds ([`View`]).
+    #[inline]
+    pub(crate) fn view(&self) -> View<'_, F, D> {
+        View {
+            #[cfg(unix)]
+            slots: self.slots.view(),
+            #[cfg(windows)]
+            registry: self,
+        }
+    }
+
     /// Stores `key` with `mark` in the free slot of `key.fd` (the caller checked it is free
     /// and valid).
     #[cfg(unix)]
@@ -226,6 +237,27 @@ impl<F, D> Registry<F, D> {
             slots: self.slots.iter(),
             left: self.len,
         }
+    }
+}
+
+/// The key map borrowed for lookups: on Unix a copy of the key table's top level
+/// (`table::View`), which a loop keeps in registers.
+pub(crate) struct View<'a, F, D> {
+    #[cfg(unix)]
+    slots: crate::table::View<'a, Entry<F, D>, KEY_PAGE>,
+    #[cfg(windows)]
+    registry: &'a Registry<F, D>,
+}
+
+impl<'a, F, D> View<'a, F, D> {
+    /// `fd`'s key, if registered: [`Registry::get`].
+    #[inline]
+    pub(crate) fn get(&self, fd: RawFd) -> Option<&'a SelectorKey<F, D>> {
+        #[cfg(unix)]
+        let entry = self.slots.get(lookup_index(fd));
+        #[cfg(windows)]
+        let entry = self.registry.entry(fd);
+        entry.map(|e| &e.key)
     }
 }
 

@@ -617,7 +617,8 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
     }
 
     /// `select`'s wait: fills `self.ready` with the ready keys' `(fd, masked events)`, with
-    /// PEP 475's EINTR retries against the deadline.
+    /// PEP 475's EINTR retries against the deadline (in `wait_timed`).
+    #[inline(always)]
     fn wait_ready(&mut self, timeout: Option<Duration>) -> Result<()> {
         self.check_not_closed()?;
         // Pages of the key map emptied by unregistrations since the last wait are freed here.
@@ -628,6 +629,13 @@ impl<B: Interface, F, D> GenericSelector<B, F, D> {
             self.wait_once(timeout)?;
             return Ok(());
         }
+        self.wait_timed(timeout)
+    }
+
+    /// `wait_ready` with a timeout other than zero: out of line, so that what is inlined into
+    /// `select_ready`'s caller is the poll path alone (a blocking wait pays one more call).
+    #[inline(never)]
+    fn wait_timed(&mut self, timeout: Option<Duration>) -> Result<()> {
         let deadline = Deadline::new(timeout);
         // The first wait gets the whole timeout: `deadline.remaining()` is already a little
         // less, and would turn a timeout of a few nanoseconds into zero, a non-blocking poll.
@@ -827,10 +835,14 @@ impl<B: Interface, F: FileObj, D> BaseSelector<F, D> for GenericSelector<B, F, D
         Ok(key)
     }
 
+    // Inlined with `wait_ready`'s poll path into the caller, whose loop over `Ready` then
+    // shares its stack frame and registers: one frame per call instead of two (BENCHMARKS.md,
+    // E, round 2).
+    #[inline(always)]
     fn select_ready(&mut self, timeout: Option<Duration>) -> Result<Ready<'_, F, D>> {
         self.wait_ready(timeout)?;
         Ok(Ready {
-            keys: &self.keys,
+            keys: self.keys.view(),
             ready: self.ready.iter(),
         })
     }
@@ -912,7 +924,7 @@ impl<B, F: fmt::Debug, D: fmt::Debug> fmt::Debug for GenericSelector<B, F, D> {
 /// The ready keys of one [`select_ready`](BaseSelector::select_ready) call, borrowed from the
 /// selector: `(&key, events)` pairs, one per key, `events` masked by the key's events.
 pub struct Ready<'a, F, D> {
-    keys: &'a Registry<F, D>,
+    keys: crate::registry::View<'a, F, D>,
     ready: core::slice::Iter<'a, (RawFd, Events)>,
 }
 

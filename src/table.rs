@@ -59,6 +59,12 @@ impl<T, const N: usize> Table<T, N> {
         self.pages.get(p)?.as_deref()?.slots[s].as_ref()
     }
 
+    /// A shared view of the table, for a loop of lookups (see [`View`]).
+    #[inline]
+    pub(crate) fn view(&self) -> View<'_, T, N> {
+        View { pages: &self.pages }
+    }
+
     /// The value at `i`, if any, mutably.
     #[inline]
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
@@ -153,6 +159,30 @@ impl<T, const N: usize> Table<T, N> {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.pages.capacity() * core::mem::size_of::<Option<Box<Page<T, N>>>>()
             + self.pages.iter().flatten().count() * core::mem::size_of::<Page<T, N>>()
+    }
+}
+
+/// A table borrowed for lookups: a copy of the top level's slice (pointer and length), so a
+/// loop that also writes memory the compiler cannot tell apart from the table (e.g. a `Vec`'s
+/// buffer) keeps them in registers instead of reloading them from the table on every lookup.
+pub(crate) struct View<'a, T, const N: usize> {
+    pages: &'a [Option<Box<Page<T, N>>>],
+}
+
+impl<T, const N: usize> Clone for View<'_, T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, const N: usize> Copy for View<'_, T, N> {}
+
+impl<'a, T, const N: usize> View<'a, T, N> {
+    /// The value at `i`, if any: [`Table::get`].
+    #[inline]
+    pub(crate) fn get(self, i: usize) -> Option<&'a T> {
+        let (p, s) = Table::<T, N>::split(i);
+        self.pages.get(p)?.as_deref()?.slots[s].as_ref()
     }
 }
 

@@ -328,6 +328,46 @@ mod tests {
         assert_eq!(b.entry(6).map(|p| p.fd), Some(6));
     }
 
+    /// `shrink_fds`' rule, on the array's capacity: kept while the entries fill more than a
+    /// quarter of it; at a quarter or less, shrunk to twice their count (room to grow back
+    /// without a reallocation); with nothing left, one slot kept for the waker's entry, which
+    /// every wait pushes and pops. (`Vec::shrink_to` keeps at least the length and the bound
+    /// it is given; how far below the old capacity it goes is the allocator's business, so
+    /// only "smaller" is checked there.)
+    #[test]
+    fn shrink_fds_keeps_a_quarter_full_array_and_room_for_the_waker() {
+        let mut b = PollBackend::new();
+        for fd in 0..16 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        let full = b.fds.capacity();
+        let quarter = full / 4;
+        assert!(quarter >= 2, "capacity {full}");
+        // The last entries are popped: no holes, only the length changes.
+        for fd in (quarter + 1..16).rev() {
+            b.remove(fd as RawFd, Events::READ).unwrap();
+        }
+        b.shrink_fds();
+        assert_eq!(b.fds.len(), quarter + 1);
+        assert_eq!(b.fds.capacity(), full, "more than a quarter full: kept");
+        b.remove(quarter as RawFd, Events::READ).unwrap();
+        b.shrink_fds();
+        assert_eq!(b.fds.len(), quarter);
+        let shrunk = b.fds.capacity();
+        assert!(
+            shrunk >= 2 * quarter && shrunk < full,
+            "a quarter full ({quarter} of {full}): shrunk to {shrunk}, not to twice the length"
+        );
+        // Everything unregistered: one slot stays for the waker's entry.
+        drop(b.add_waker().unwrap());
+        for fd in (0..quarter).rev() {
+            b.remove(fd as RawFd, Events::READ).unwrap();
+        }
+        b.shrink_fds();
+        assert!(b.fds.is_empty());
+        assert!(b.fds.capacity() >= 1, "no room left for the waker's entry");
+    }
+
     /// The figures of the key map's module docs (src/registry.rs).
     #[test]
     fn position_table_memory() {

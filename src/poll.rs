@@ -328,6 +328,41 @@ mod tests {
         assert_eq!(b.entry(6).map(|p| p.fd), Some(6));
     }
 
+    /// `remove`'s two rules: the last entry is popped at once (no hole); any other becomes a
+    /// hole, and the holes are closed as soon as they outnumber the entries, not before.
+    #[test]
+    fn remove_pops_the_last_entry_and_closes_holes_once_they_outnumber_entries() {
+        let mut b = PollBackend::new();
+        for fd in 0..4 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(3, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (3, 0), "the last entry is popped");
+        // Two holes among four entries: as many holes as entries, kept.
+        let mut b = PollBackend::new();
+        for fd in 0..4 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(0, Events::READ).unwrap();
+        b.remove(1, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (4, 2), "two holes of four: kept");
+        // A third hole outnumbers the one entry left: closed.
+        b.remove(2, Events::READ).unwrap();
+        assert_eq!(
+            (b.fds.len(), b.holes),
+            (1, 0),
+            "three holes of four: closed"
+        );
+        assert_eq!(b.entry(3).map(|p| p.fd), Some(3));
+        // One hole of two entries: kept.
+        let mut b = PollBackend::new();
+        for fd in 0..2 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(0, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (2, 1), "one hole of two: kept");
+    }
+
     /// `shrink_fds`' rule, on the array's capacity: kept while the entries fill more than a
     /// quarter of it; at a quarter or less, shrunk to twice their count (room to grow back
     /// without a reallocation); with nothing left, one slot kept for the waker's entry, which

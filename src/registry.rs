@@ -387,8 +387,8 @@ mod tests {
         assert_eq!(m.into_iter().next().map(|k| k.data), Some(70));
     }
 
-    /// The iterator's exact length counts down as it yields; the map prints as a map of fds to
-    /// keys, in fd order.
+    /// The iterator's exact length counts down as it yields (and prints); the map prints as a
+    /// map of fds to keys, in fd order.
     #[test]
     fn map_iteration_length_and_debug() {
         let mut r = Registry::new();
@@ -402,6 +402,7 @@ mod tests {
             assert_eq!((it.len(), it.size_hint()), (left, (left, Some(left))));
         }
         assert!(it.next().is_none());
+        assert_eq!(alloc::format!("{:?}", m.iter()), "Keys { left: 3 }");
         let key = |fd| r.get(fd).unwrap();
         assert_eq!(
             alloc::format!("{m:?}"),

@@ -278,7 +278,8 @@ mod tests {
     /// `release`'s rule, on the sets' capacity: kept while the sets are longer than a quarter
     /// of it; at a quarter or less, shrunk to twice their length. (`Vec::shrink_to` keeps at
     /// least the length and the bound it is given; how far below the old capacity it goes is
-    /// the allocator's business, so only "smaller" is checked there.)
+    /// the allocator's business, so only "smaller" is checked there.) And `shrink`'s largest
+    /// fd as the top ones go: -1 once none is left.
     #[test]
     fn release_keeps_a_quarter_full_set_and_shrinks_to_twice_its_length() {
         let word = NFDBITS as RawFd;
@@ -309,5 +310,10 @@ mod tests {
                 "3 words of {full}: shrunk to {shrunk}, not to twice the length"
             );
         }
+        // The last fds go: no word left, and no largest fd (-1).
+        b.remove(2 * word, Events::READ).unwrap();
+        assert_eq!((b.readers.len(), b.max_fd), (1, 0));
+        b.remove(0, Events::READ).unwrap();
+        assert_eq!((b.readers.len(), b.writers.len(), b.max_fd), (0, 0, -1));
     }
 }

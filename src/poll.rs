@@ -329,6 +329,81 @@ mod tests {
         assert_eq!(b.entry(6).map(|p| p.fd), Some(6));
     }
 
+    /// `remove`'s two rules: the last entry is popped at once (no hole); any other becomes a
+    /// hole, and the holes are closed as soon as they outnumber the entries, not before.
+    #[test]
+    fn remove_pops_the_last_entry_and_closes_holes_once_they_outnumber_entries() {
+        let mut b = PollBackend::new();
+        for fd in 0..4 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(3, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (3, 0), "the last entry is popped");
+        // Two holes among four entries: as many holes as entries, kept.
+        let mut b = PollBackend::new();
+        for fd in 0..4 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(0, Events::READ).unwrap();
+        b.remove(1, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (4, 2), "two holes of four: kept");
+        // A third hole outnumbers the one entry left: closed.
+        b.remove(2, Events::READ).unwrap();
+        assert_eq!(
+            (b.fds.len(), b.holes),
+            (1, 0),
+            "three holes of four: closed"
+        );
+        assert_eq!(b.entry(3).map(|p| p.fd), Some(3));
+        // One hole of two entries: kept.
+        let mut b = PollBackend::new();
+        for fd in 0..2 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        b.remove(0, Events::READ).unwrap();
+        assert_eq!((b.fds.len(), b.holes), (2, 1), "one hole of two: kept");
+    }
+
+    /// `shrink_fds`' rule, on the array's capacity: kept while the entries fill more than a
+    /// quarter of it; at a quarter or less, shrunk to twice their count (room to grow back
+    /// without a reallocation); with nothing left, one slot kept for the waker's entry, which
+    /// every wait pushes and pops. (`Vec::shrink_to` keeps at least the length and the bound
+    /// it is given; how far below the old capacity it goes is the allocator's business, so
+    /// only "smaller" is checked there.)
+    #[test]
+    fn shrink_fds_keeps_a_quarter_full_array_and_room_for_the_waker() {
+        let mut b = PollBackend::new();
+        for fd in 0..16 {
+            b.push(fd, fd as usize, POLLIN).unwrap();
+        }
+        let full = b.fds.capacity();
+        let quarter = full / 4;
+        assert!(quarter >= 2, "capacity {full}");
+        // The last entries are popped: no holes, only the length changes.
+        for fd in (quarter + 1..16).rev() {
+            b.remove(fd as RawFd, Events::READ).unwrap();
+        }
+        b.shrink_fds();
+        assert_eq!(b.fds.len(), quarter + 1);
+        assert_eq!(b.fds.capacity(), full, "more than a quarter full: kept");
+        b.remove(quarter as RawFd, Events::READ).unwrap();
+        b.shrink_fds();
+        assert_eq!(b.fds.len(), quarter);
+        let shrunk = b.fds.capacity();
+        assert!(
+            shrunk >= 2 * quarter && shrunk < full,
+            "a quarter full ({quarter} of {full}): shrunk to {shrunk}, not to twice the length"
+        );
+        // Everything unregistered: one slot stays for the waker's entry.
+        drop(b.add_waker().unwrap());
+        for fd in (0..quarter).rev() {
+            b.remove(fd as RawFd, Events::READ).unwrap();
+        }
+        b.shrink_fds();
+        assert!(b.fds.is_empty());
+        assert!(b.fds.capacity() >= 1, "no room left for the waker's entry");
+    }
+
     /// The figures of the key map's module docs (src/registry.rs).
     #[test]
     fn position_table_memory() {

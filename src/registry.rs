@@ -480,6 +480,29 @@ mod tests {
         assert_eq!(m.values().len(), 1);
         assert_eq!(m.into_iter().next().map(|k| k.data), Some(70));
     }
+
+    /// The iterator's exact length counts down as it yields (and prints); the map prints as a
+    /// map of fds to keys, in fd order.
+    #[test]
+    fn map_iteration_length_and_debug() {
+        let mut r = Registry::new();
+        for fd in [7, 3, 5] {
+            r.insert(key(fd));
+        }
+        let m = SelectorMap::new(&r);
+        let mut it = m.iter();
+        for left in (0..3).rev() {
+            assert!(it.next().is_some());
+            assert_eq!((it.len(), it.size_hint()), (left, (left, Some(left))));
+        }
+        assert!(it.next().is_none());
+        assert_eq!(alloc::format!("{:?}", m.iter()), "Keys { left: 3 }");
+        let key = |fd| r.get(fd).unwrap();
+        assert_eq!(
+            alloc::format!("{m:?}"),
+            alloc::format!("{{3: {:?}, 5: {:?}, 7: {:?}}}", key(3), key(5), key(7))
+        );
+    }
 }
 
 #[cfg(all(test, windows))]

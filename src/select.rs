@@ -270,3 +270,50 @@ impl Interface for SelectBackend {
         Ok(shared)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `release`'s rule, on the sets' capacity: kept while the sets are longer than a quarter
+    /// of it; at a quarter or less, shrunk to twice their length. (`Vec::shrink_to` keeps at
+    /// least the length and the bound it is given; how far below the old capacity it goes is
+    /// the allocator's business, so only "smaller" is checked there.) And `shrink`'s largest
+    /// fd as the top ones go: -1 once none is left.
+    #[test]
+    fn release_keeps_a_quarter_full_set_and_shrinks_to_twice_its_length() {
+        let word = NFDBITS as RawFd;
+        let mut b = SelectBackend::new();
+        // Bits in words 0, 2, 4 and 15: the sets are 16 words long. (`set` and `remove` make no
+        // system call; `add` would check that each fd is open.)
+        for fd in [0, 2 * word, 4 * word, 15 * word] {
+            b.set(fd, Events::READ);
+        }
+        b.max_fd = 15 * word;
+        let full = b.readers.capacity();
+        assert!(b.readers.len() == 16 && full >= 16, "capacity {full}");
+        let quarter = full / 4;
+        assert!((3..5).contains(&quarter), "capacity {full}");
+        // The top fd goes: 5 words left, more than a quarter: kept.
+        b.remove(15 * word, Events::READ).unwrap();
+        assert!(b.shortened && b.readers.len() == 5 && b.max_fd == 4 * word);
+        b.release();
+        assert_eq!(b.readers.capacity(), full, "5 words of {full}: kept");
+        // Then 3 words, a quarter or less: shrunk to 6 words or so.
+        b.remove(4 * word, Events::READ).unwrap();
+        assert_eq!((b.readers.len(), b.max_fd), (3, 2 * word));
+        b.release();
+        for set in [&b.readers, &b.writers] {
+            let shrunk = set.capacity();
+            assert!(
+                (6..full).contains(&shrunk),
+                "3 words of {full}: shrunk to {shrunk}, not to twice the length"
+            );
+        }
+        // The last fds go: no word left, and no largest fd (-1).
+        b.remove(2 * word, Events::READ).unwrap();
+        assert_eq!((b.readers.len(), b.max_fd), (1, 0));
+        b.remove(0, Events::READ).unwrap();
+        assert_eq!((b.readers.len(), b.writers.len(), b.max_fd), (0, 0, -1));
+    }
+}

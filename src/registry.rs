@@ -487,7 +487,7 @@ mod tests {
     fn map_iteration_length_and_debug() {
         let mut r = Registry::new();
         for fd in [7, 3, 5] {
-            r.insert(key(fd));
+            r.insert(key(fd), Mark::UNUSED);
         }
         let m = SelectorMap::new(&r);
         let mut it = m.iter();

@@ -536,6 +536,9 @@ pub struct GenericSelector<B, F = RawFd, D = ()> {
     waker: Option<Owner>,
 }
 
+#[cfg(test)]
+mod test_support;
+
 impl<B: Interface, F, D> GenericSelector<B, F, D> {
     pub(crate) const fn with(backend: B) -> Self {
         GenericSelector {

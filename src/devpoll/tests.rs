@@ -81,17 +81,6 @@ const R: Events = Events::READ;
 const W: Events = Events::WRITE;
 const RW: Events = Events::READ_WRITE;
 
-fn select(sel: &mut Sel) -> Vec<(RawFd, Events, u8)> {
-    let mut out: Vec<_> = sel
-        .select(Some(Duration::ZERO))
-        .unwrap()
-        .iter()
-        .map(|(k, e)| (k.fd, *e, k.data))
-        .collect();
-    out.sort_unstable();
-    out
-}
-
 #[test]
 fn records_follow_the_keys_and_dp_nfds_counts_them() {
     // Open numbers (stdout, stderr): `register` checks that the number is open (a /dev/poll
@@ -108,12 +97,12 @@ fn records_follow_the_keys_and_dp_nfds_counts_them() {
     assert_eq!(dp.st().set, [(fa, POLLIN), (fb, POLLOUT)]);
     dp.st().ready = vec![(fa, POLLIN), (fb, POLLOUT | POLLIN)];
     // The results are masked by the key's events (fb asked for WRITE only).
-    assert_eq!(select(&mut sel), [(fa, R, 1), (fb, W, 3)]);
+    assert_eq!(sel.ready_now(), [(fa, R, 1), (fb, W, 3)]);
     // dp_nfds is the number of registrations, not the buffer's capacity (poll(4D) ERRORS).
     assert_eq!(dp.st().nfds, [2]);
     sel.unregister(&fa).unwrap();
     assert_eq!(dp.st().set, [(fb, POLLOUT)]);
-    assert_eq!(select(&mut sel), [(fb, W, 3)]);
+    assert_eq!(sel.ready_now(), [(fb, W, 3)]);
     assert_eq!(dp.st().nfds, [2, 1]);
     // Not open: EBADF before any record is written.
     assert!(matches!(sel.register(999, R, 0), Err(Error::Os(_))));
@@ -142,10 +131,10 @@ fn the_waker_has_its_own_record_and_is_drained() {
     waker.wake().unwrap();
     dp.st().ready = vec![(wfd, POLLIN)];
     // The wake ends the wait with no result; dp_nfds counts the waker's record.
-    assert_eq!(select(&mut sel), []);
+    assert_eq!(sel.ready_now(), []);
     assert_eq!(dp.st().nfds, [2]);
     dp.st().ready.push((fa, POLLIN));
-    assert_eq!(select(&mut sel), [(fa, R, 1)]);
+    assert_eq!(sel.ready_now(), [(fa, R, 1)]);
     sel.unregister(&fa).unwrap();
     assert_eq!(dp.st().set, [(wfd, POLLIN)]);
     sel.close();

@@ -206,17 +206,6 @@ fn sorted(mut v: Vec<(RawFd, Filter)>) -> Vec<(RawFd, Filter)> {
     v
 }
 
-fn select(sel: &mut Sel) -> Vec<(RawFd, Events, u8)> {
-    let mut out: Vec<_> = sel
-        .select(Some(Duration::ZERO))
-        .unwrap()
-        .iter()
-        .map(|(k, e)| (k.fd, *e, k.data))
-        .collect();
-    out.sort_unstable();
-    out
-}
-
 #[test]
 fn register_select_modify_unregister() {
     use Filter::{Read, Write};
@@ -243,7 +232,7 @@ fn register_select_modify_unregister() {
         (4, Read, EV_EOF),
         (3, Write, 0),
     ];
-    assert_eq!(select(&mut sel), [(3, R, 1), (4, RW, 2)]);
+    assert_eq!(sel.ready_now(), [(3, R, 1), (4, RW, 2)]);
     // The event list has one slot per registered filter.
     assert_eq!(kq.st().calls.last(), Some(&(0, 4)));
 
@@ -253,13 +242,13 @@ fn register_select_modify_unregister() {
         sorted(kq.st().knotes.clone()),
         [(3, Read), (4, Read), (5, Write)]
     );
-    assert_eq!(select(&mut sel), [(3, R, 1), (4, R, 7)]);
+    assert_eq!(sel.ready_now(), [(3, R, 1), (4, R, 7)]);
     assert_eq!(kq.st().calls.last(), Some(&(0, 3)));
 
     sel.unregister(&3).unwrap();
     sel.unregister(&4).unwrap();
     assert_eq!(kq.st().knotes, [(5, Write)]);
-    assert!(select(&mut sel).is_empty());
+    assert!(sel.ready_now().is_empty());
     sel.close();
     assert_eq!(sel.select(Some(Duration::ZERO)).err(), Some(Error::Closed));
 }
@@ -283,9 +272,9 @@ fn a_refused_filter_rolls_back_the_other() {
     assert_eq!(sel.register(9, R, 0).err(), Some(Error::Os(EBADF)));
     sel.register(7, W, 3).unwrap();
     assert_eq!(kq.st().knotes, [(7, Write)]);
-    assert_eq!(select(&mut sel), []);
+    assert_eq!(sel.ready_now(), []);
     kq.st().ready = vec![(7, Write, 0), (7, Read, 0)];
-    assert_eq!(select(&mut sel), [(7, W, 3)]);
+    assert_eq!(sel.ready_now(), [(7, W, 3)]);
 }
 
 #[test]
@@ -305,7 +294,7 @@ fn a_closed_number_is_unregistered_quietly_and_modify_reads_it() {
     sel.modify(&4, RW, 3).unwrap();
     assert_eq!(sorted(kq.st().knotes.clone()), [(4, Read), (4, Write)]);
     kq.st().ready = vec![(4, Read, 0)];
-    assert_eq!(select(&mut sel), [(4, R, 3)]);
+    assert_eq!(sel.ready_now(), [(4, R, 3)]);
 }
 
 #[test]
@@ -318,12 +307,12 @@ fn waker_is_the_user_filter() {
     waker.wake().unwrap();
     assert!(kq.st().fired);
     // The wake ends the wait with no result; the waker's slot is in the event list.
-    assert_eq!(select(&mut sel), []);
+    assert_eq!(sel.ready_now(), []);
     assert_eq!(kq.st().calls.last(), Some(&(0, 2)));
     assert!(!kq.st().fired);
     kq.st().ready = vec![(3, Filter::Read, 0)];
     waker.wake().unwrap();
-    assert_eq!(select(&mut sel), [(3, R, 1)]);
+    assert_eq!(sel.ready_now(), [(3, R, 1)]);
     sel.close();
     assert_eq!(waker.wake(), Err(Error::Closed));
 }
@@ -349,11 +338,11 @@ fn waker_falls_back_to_an_fd_without_evfilt_user() {
     assert_eq!(sel.register(fd, R, 0).err(), Some(Error::Os(17)));
     waker.wake().unwrap();
     kq.st().ready = vec![(fd, Filter::Read, 0)];
-    assert_eq!(select(&mut sel), []);
+    assert_eq!(sel.ready_now(), []);
     // (A number far from the waker's, which the process's lowest free number gave it.)
     sel.register(500, R, 5).unwrap();
     kq.st().ready.push((500, Filter::Read, 0));
-    assert_eq!(select(&mut sel), [(500, R, 5)]);
+    assert_eq!(sel.ready_now(), [(500, R, 5)]);
 }
 
 #[test]

@@ -316,8 +316,14 @@ impl ModelKq {
 
     /// The ready knotes (at most `max`), and whether the user filter fired; waits up to
     /// `timeout` for one.
+    ///
+    /// The timeout runs from the first `poll`, not from entry: a kernel's own bookkeeping takes
+    /// nanoseconds, the model's takes tens of microseconds (hundreds under qemu-user, in a debug
+    /// build), and counting it would turn a 100 µs timeout into a zero-timeout scan that never
+    /// sleeps — the selector would look like a busy loop (tests/pitfalls.rs
+    /// `sub_millisecond_timeouts_never_busy_loop`, seen under qemu-aarch64) for a cost no kernel has.
     fn scan(&self, max: usize, timeout: Option<Duration>) -> std::result::Result<Vec<Kev>, i32> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut deadline: Option<Instant> = None;
         loop {
             let mut out = Vec::new();
             let (mut fds, mut fmts, user) = {
@@ -362,10 +368,11 @@ impl ModelKq {
                 .iter()
                 .zip(&regular)
                 .any(|(p, &reg)| reg && regular_ready(p.fd, p.events));
+            let d = timeout.map(|t| *deadline.get_or_insert_with(|| Instant::now() + t));
             let wait = if any_regular_ready {
                 0
             } else {
-                millis(deadline.map(|d| d.saturating_duration_since(Instant::now())))
+                millis(d.map(|d| d.saturating_duration_since(Instant::now())))
             };
             match poll(&mut polled, wait) {
                 Ok(_) => {}
@@ -441,7 +448,7 @@ impl ModelKq {
             if !out.is_empty() {
                 return Ok(out);
             }
-            match deadline {
+            match d {
                 Some(d) if Instant::now() >= d => return Ok(out),
                 _ => {}
             }

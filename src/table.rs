@@ -286,4 +286,40 @@ mod tests {
         t.clear();
         assert_eq!(t.get(7), None);
     }
+
+    /// `free_empty_pages`' rule for the top level: its capacity is given back only once at
+    /// most a quarter of it is used, and then down to twice the length (room to grow again
+    /// without a reallocation at once).
+    #[test]
+    fn the_top_level_shrinks_at_a_quarter_to_twice_its_length() {
+        // One slot per page: the top level is as long as the largest index + 1.
+        let mut t: Table<u32, 1> = Table::new();
+        for i in 0..32 {
+            t.insert(i, 0);
+        }
+        let cap = t.pages.capacity();
+        assert!(cap >= 32);
+        // Down to one more than a quarter: kept whole.
+        let keep = cap / 4 + 1;
+        for i in keep..32 {
+            t.remove(i);
+        }
+        t.trim();
+        assert_eq!(t.pages.len(), keep);
+        assert_eq!(t.pages.capacity(), cap, "more than a quarter used: kept");
+        // A quarter: shrunk, to twice the length.
+        t.remove(keep - 1);
+        t.trim();
+        let len = keep - 1;
+        assert_eq!(t.pages.len(), len);
+        assert!(
+            t.pages.capacity() >= 2 * len && t.pages.capacity() < cap,
+            "capacity {} for {len} pages (was {cap})",
+            t.pages.capacity()
+        );
+        assert_eq!(
+            alloc::format!("{t:?}"),
+            alloc::format!("Table {{ pages: {len} }}")
+        );
+    }
 }

@@ -44,3 +44,32 @@ fn std_fd_types_report_as_raw_fd() {
     assert_eq!(std::io::stdout().fileno(), 1);
     assert_eq!(std::io::stderr().fileno(), 2);
 }
+
+/// `Fd(x)` reads and writes like `x` (an owned `Fd(socket)` is reached through
+/// `get_key_mut`): every count and byte is the inner object's, and `flush` reaches it (a
+/// `BufWriter` sends nothing until flushed).
+#[cfg(all(unix, feature = "std"))]
+#[test]
+fn fd_forwards_read_write_and_flush() {
+    use std::io::{BufWriter, Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    let (a, b) = UnixStream::pair().unwrap();
+    b.set_nonblocking(true).unwrap();
+    let mut a = ioselectors::Fd(a);
+    let mut b = ioselectors::Fd(b);
+    assert_eq!(a.write(b"hello").unwrap(), 5);
+    let mut buf = [0; 16];
+    assert_eq!(b.read(&mut buf).unwrap(), 5);
+    assert_eq!(&buf[..5], b"hello");
+    let mut buffered = ioselectors::Fd(BufWriter::new(a.0.try_clone().unwrap()));
+    assert_eq!(buffered.write(b"abc").unwrap(), 3);
+    assert_eq!(
+        b.read(&mut buf).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "a BufWriter holds what it was given"
+    );
+    buffered.flush().unwrap();
+    assert_eq!(b.read(&mut buf).unwrap(), 3, "flush reached the BufWriter");
+    assert_eq!(&buf[..3], b"abc");
+}

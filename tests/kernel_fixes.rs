@@ -113,6 +113,64 @@ fn kqueue_after_fork_is_closed_in_the_child() {
     }
 }
 
+/// A selector without a waker has no waker fd: every number is the caller's, 1 too (the
+/// backends answer `EEXIST` for the waker's own number, which no fd has before `waker()`). In a
+/// fork child, whose fd 1 (stdout) is replaced by one end of a socketpair: registered, reported
+/// readable, modified and unregistered on every kqueue and /dev/poll model.
+#[test]
+#[cfg_attr(miri, ignore = "forks, which Miri does not support")]
+fn fd_one_is_the_callers_before_any_waker() {
+    let _g = lock();
+    let (a, b) = UnixStream::pair().unwrap();
+    // SAFETY: the child only runs the code below and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: in the child only: fd 1 becomes `a`'s socket (the parent's stdout is
+        // untouched).
+        let mut code = i32::from(unsafe { libc::dup2(a.as_raw_fd(), 1) } != 1);
+        (&b).write_all(b"x").unwrap();
+        let check = |sel: &mut dyn FnMut() -> Result<Vec<(RawFd, Events)>, Error>| {
+            sel() == Ok(vec![(1, Events::READ)])
+        };
+        for (bit, os) in Os::ALL.into_iter().enumerate() {
+            let mut sel = Kq::with_kernel(ModelKq::new(os));
+            let ok = check(&mut || {
+                sel.register(1, Events::READ, ())?;
+                let ready = sel.select(FIVE)?.iter().map(|(k, e)| (k.fd, *e)).collect();
+                sel.modify(&1, Events::WRITE, ())?;
+                sel.unregister(&1)?;
+                Ok(ready)
+            });
+            code |= i32::from(!ok) << (bit + 1);
+        }
+        for os in dp::Os::ALL {
+            let mut sel = Dp::with_kernel(ModelDevpoll::new(os));
+            let ok = check(&mut || {
+                sel.register(1, Events::READ, ())?;
+                let ready = sel.select(FIVE)?.iter().map(|(k, e)| (k.fd, *e)).collect();
+                sel.modify(&1, Events::WRITE, ())?;
+                sel.unregister(&1)?;
+                Ok(ready)
+            });
+            code |= i32::from(!ok) << 7;
+        }
+        // SAFETY: leaves the child at once, without running the parent's atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: status is valid for writes of one int.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status), "child status {status}");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "failed checks (bit 0: dup2, 1-6: kqueue {:?}, 7: /dev/poll {:?})",
+        Os::ALL,
+        dp::Os::ALL
+    );
+}
+
 /// DP_POLL's dp_nfds is the number of registered fds (plus the waker), not the buffer's
 /// capacity, which grows by doubling and on Solaris reaches OPEN_MAX → EINVAL.
 #[test]

@@ -165,7 +165,10 @@ fn check_wake_before(mut sel: impl Sel) {
 fn check_outlive(mut sel: impl Sel) {
     let waker = sel.waker().unwrap();
     let again = sel.waker().unwrap();
+    // Debug shows whether the selector is gone (the fields are private).
+    assert_eq!(format!("{waker:?}"), "Waker { closed: false, .. }");
     sel.close();
+    assert_eq!(format!("{again:?}"), "Waker { closed: true, .. }");
     assert_eq!(waker.wake(), Err(Error::Closed));
     assert_eq!(again.wake(), Err(Error::Closed));
     assert_eq!(sel.waker().map(drop), Err(Error::Closed));

@@ -437,3 +437,42 @@ pub(crate) fn dp_poll(
     unsafe { buf.set_len(n) };
     Ok(n)
 }
+
+#[cfg(all(test, ioselectors_epoll))]
+mod tests {
+    use super::*;
+
+    /// `read`/`write` give the kernel's byte count, or its errno: shown on an eventfd, whose
+    /// rules eventfd(2) states ("a read(2) fails with EAGAIN if the counter is zero" in
+    /// nonblocking mode; a write that would take the counter past 0xfffffffffffffffe fails
+    /// with EAGAIN; "a read(2) fails with the error EINVAL if the size of the supplied buffer
+    /// is less than 8 bytes").
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "eventfd's overflow and short-buffer errors: Miri does not model them all"
+    )]
+    fn read_and_write_give_the_count_or_the_errno() {
+        let fd = eventfd().unwrap();
+        assert_eq!(read(&fd, &mut [0; 8]), Err(Error::Os(sys::EAGAIN)));
+        assert_eq!(write(&fd, &5u64.to_ne_bytes()), Ok(8));
+        let mut buf = [0; 8];
+        assert_eq!(read(&fd, &mut buf), Ok(8));
+        assert_eq!(u64::from_ne_bytes(buf), 5);
+        assert_eq!(write(&fd, &(u64::MAX - 1).to_ne_bytes()), Ok(8));
+        assert_eq!(write(&fd, &1u64.to_ne_bytes()), Err(Error::Os(sys::EAGAIN)));
+        assert_eq!(read(&fd, &mut [0; 4]), Err(Error::Os(sys::EINVAL)));
+    }
+
+    /// And 0 is a count like any other: end of file, or an empty buffer written.
+    #[test]
+    #[cfg(feature = "std")]
+    fn zero_bytes_is_a_count() {
+        use std::os::fd::IntoRawFd;
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        b.shutdown(std::net::Shutdown::Write).unwrap();
+        let (a, _b) = (OwnedFd(a.into_raw_fd()), b);
+        assert_eq!(read(&a, &mut [0; 8]), Ok(0));
+        assert_eq!(write(&a, &[]), Ok(0));
+    }
+}

@@ -1,6 +1,8 @@
 //! fd 0 is an fd like any other: Python's `register(0, ...)` works, only negative fds are a
 //! `ValueError` (`_fileobj_to_fd`). In a child process, whose fd 0 (stdin, `/dev/null` there)
-//! is replaced by one end of a socketpair, on every backend this OS has.
+//! is replaced by one end of a socketpair, on every backend this OS has. And fd 1, in a fork
+//! child whose stdout is replaced the same way: no number is the backends' own before a waker
+//! exists, nor stands for "the waker was drained".
 #![cfg(all(unix, feature = "std"))]
 
 #[allow(unused_macros)]
@@ -50,4 +52,54 @@ fn fd_zero_registers_and_reports() {
             );
         }
     });
+}
+
+/// fd 1 (stdout, replaced by a socket in a fork child: `in_child` reads the child's stdout, so
+/// it cannot be used here) registered, reported ready alone and next to a wake, on every
+/// backend this OS has. The child's exit status carries one bit per failed backend.
+#[test]
+#[cfg_attr(miri, ignore = "forks, which Miri does not support")]
+fn fd_one_registers_and_reports() {
+    let backends: Vec<Backend> = Backend::PREFERENCE
+        .iter()
+        .copied()
+        .filter(|b| DefaultSelector::<RawFd, ()>::with_backend(*b).is_ok())
+        .collect();
+    assert!(backends.len() >= 2, "{backends:?}");
+    let _lock = lock();
+    let (a, b) = pair();
+    (&b).write_all(b"x").unwrap();
+    // SAFETY: the child only runs the code below and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: in the child only: fd 1 becomes `a`'s socket.
+        let mut code =
+            i32::from(unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&a), 1) } != 1);
+        let five = Some(Duration::from_secs(5));
+        for (bit, &backend) in backends.iter().enumerate() {
+            let ok = (|| -> Result<bool, Error> {
+                let mut sel: DefaultSelector<RawFd, u8> = DefaultSelector::with_backend(backend)?;
+                sel.register(1, EVENT_READ, 7)?;
+                let alone: Vec<_> = sel.select(five)?.iter().map(|(k, e)| (k.fd, *e)).collect();
+                let waker = sel.waker()?;
+                waker.wake()?;
+                let woken: Vec<_> = sel.select(five)?.iter().map(|(k, e)| (k.fd, *e)).collect();
+                sel.unregister(&1)?;
+                Ok(alone == [(1, EVENT_READ)] && woken == [(1, EVENT_READ)])
+            })();
+            code |= i32::from(ok != Ok(true)) << (bit + 1);
+        }
+        // SAFETY: leaves the child at once, without running the parent's atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: status is valid for writes of one int.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status), "child status {status}");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "failed checks (bit 0: dup2, then one per backend of {backends:?})"
+    );
 }

@@ -106,3 +106,21 @@ fn register_is_try_register_without_the_leftovers() {
         .into();
     assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+/// `Rejected` prints as its error (Display), shows the error but not the object or data
+/// (Debug: neither needs to be `Debug`), and converts into it.
+#[test]
+fn rejected_prints_its_error() {
+    let mut sel: ioselectors::PollSelector<Obj, ()> = ioselectors::PollSelector::new();
+    let rejected = sel
+        .try_register(honest(pair().0), Events::EMPTY, ())
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(rejected.to_string(), Error::InvalidEvents(0).to_string());
+    assert!(!rejected.to_string().is_empty());
+    assert_eq!(
+        format!("{rejected:?}"),
+        "Rejected { error: InvalidEvents(0), .. }"
+    );
+    assert_eq!(Error::from(rejected), Error::InvalidEvents(0));
+}

@@ -7,7 +7,9 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use ioselectors::{BaseSelector, Error, PollSelector, ReadySet, SelectSelector, EVENT_READ};
+use ioselectors::{
+    BaseSelector, Error, FileObj, PollSelector, ReadySet, SelectSelector, EVENT_READ,
+};
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
 
@@ -280,5 +282,58 @@ fn std_pipes_and_datagrams() {
         got,
         [1, 2],
         "the writer and the datagram socket, not the empty pipe"
+    );
+}
+
+/// What a `ReadySet` and a `Ready` say about themselves: their length, an exact size hint that
+/// counts down, tokens that are the keys' fds, and Debug output (a selector shows its backend,
+/// whether it is closed and its keys).
+#[test]
+#[cfg_attr(miri, ignore = "selects on a PollSelector: Miri has no poll(2)")]
+fn ready_sets_and_ready_iterators_report_their_size() {
+    let mut sel: PollSelector<UnixStream, u32> = PollSelector::new();
+    let mut peers = Vec::new();
+    let mut fds = Vec::new();
+    for i in 0..3 {
+        let (a, b) = UnixStream::pair().unwrap();
+        fds.push(sel.register(b, EVENT_READ, i).unwrap().fd);
+        peers.push(a);
+    }
+    for a in &peers[..2] {
+        (&*a).write_all(b"x").unwrap();
+    }
+    let mut ready = ReadySet::new();
+    assert_eq!((ready.len(), ready.is_empty()), (0, true));
+    sel.select_into(LONG, &mut ready).unwrap();
+    assert_eq!((ready.len(), ready.is_empty()), (2, false));
+    let mut it = ready.iter();
+    assert_eq!((it.size_hint(), it.len()), ((2, Some(2)), 2));
+    let (token, events) = it.next().unwrap();
+    assert_eq!((it.size_hint(), it.len()), ((1, Some(1)), 1));
+    assert_eq!(events, EVENT_READ);
+    assert_eq!(token.fd(), token.fileno());
+    assert_eq!(token.fd(), sel.get_key(&token).unwrap().fd);
+    let tokens: Vec<_> = (&ready).into_iter().map(|(t, _)| t.fd()).collect();
+    assert_eq!(tokens, fds[..2]);
+
+    let found = sel.select_ready(LONG).unwrap();
+    assert_eq!((found.size_hint(), found.len()), ((2, Some(2)), 2));
+    assert_eq!(format!("{found:?}"), "Ready { left: 2 }");
+    let mut found = found;
+    found.next().unwrap();
+    assert_eq!((found.size_hint(), found.len()), ((1, Some(1)), 1));
+    assert_eq!(format!("{found:?}"), "Ready { left: 1 }");
+
+    let shown = format!("{sel:?}");
+    assert!(
+        shown.starts_with(
+            "GenericSelector { backend: \"ioselectors::poll::PollBackend\", closed: false, keys: ["
+        ) && shown.matches("SelectorKey").count() == 3,
+        "{shown}"
+    );
+    sel.close();
+    assert_eq!(
+        format!("{sel:?}"),
+        "GenericSelector { backend: \"ioselectors::poll::PollBackend\", closed: true, keys: [] }"
     );
 }

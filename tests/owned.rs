@@ -331,7 +331,9 @@ fn ready_sets_and_ready_iterators_report_their_size() {
         ) && shown.matches("SelectorKey").count() == 3,
         "{shown}"
     );
+    assert!(!sel.is_closed());
     sel.close();
+    assert!(sel.is_closed());
     assert_eq!(
         format!("{sel:?}"),
         "GenericSelector { backend: \"ioselectors::poll::PollBackend\", closed: true, keys: [] }"

@@ -260,7 +260,9 @@ impl Interface for EpollBackend {
         // all, and the spare one makes sure that a returned batch holds a ghost or a second
         // entry for some fd (possible after an `EPOLL_CTL_MOD` that named a ghost: the number
         // now refers to the ghost's file again) whenever there is one that is ready.
-        let max = keys.len().saturating_add(1 + usize::from(self.waker.is_some()));
+        let max = keys
+            .len()
+            .saturating_add(1 + usize::from(self.waker.is_some()));
         let epfd = self.epfd.as_ref().ok_or(Error::Closed)?;
         syscall::epoll_wait(epfd, &mut self.events, max, timeout::to_millis(timeout))?;
         let start = ready.len();

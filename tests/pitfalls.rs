@@ -961,6 +961,50 @@ mod epoll {
         drop(dup);
     }
 
+    /// The wait's spare event slot: with every registered fd ready, and a ready ghost behind
+    /// them in the kernel's ready list, the batch still has room for the ghost, so the first
+    /// wait drops it (rebuild), with and without a waker (whose eventfd has a slot of its own).
+    /// Four fds: the event buffer is sized exactly from four slots up (`Vec::reserve` on an
+    /// empty `Vec` rounds smaller requests up to 4, which would hide a missing slot).
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "registers or selects: Miri has no poll(2) or select(2), only edge-triggered epoll, and refuses std's send(MSG_NOSIGNAL) on its socketpairs"
+    )]
+    fn a_ready_ghost_behind_every_registered_fd_is_dropped_at_once() {
+        let _lock = lock();
+        for with_waker in [false, true] {
+            let mut s: Sel<RawFd, ()> = new();
+            let epfd = s.fileno().unwrap();
+            let _waker = with_waker.then(|| s.waker().unwrap());
+            let pairs: Vec<_> = (0..4).map(|_| pair()).collect();
+            for (a, _) in &pairs {
+                s.register(a.as_raw_fd(), EVENT_READ, ()).unwrap();
+            }
+            let (x, peer) = pair();
+            let fd = x.as_raw_fd();
+            let dup = x.try_clone().unwrap();
+            s.register(fd, EVENT_READ, ()).unwrap();
+            drop(x);
+            s.unregister(&fd).unwrap();
+            let watched_before = epoll_watched(epfd);
+            assert!(watched_before.contains(&fd), "{watched_before:?}");
+            // Ready in this order: the four registered fds, then the ghost.
+            for (_, b) in &pairs {
+                (&*b).write_all(b"x").unwrap();
+            }
+            (&peer).write_all(b"x").unwrap();
+            let ready = s.select(Some(Duration::ZERO)).unwrap();
+            assert_eq!(ready.len(), 4, "waker: {with_waker}");
+            let watched = epoll_watched(epfd);
+            assert!(
+                !watched.contains(&fd) && watched.len() == 4 + usize::from(with_waker),
+                "waker: {with_waker}: the ghost {fd} is still watched: {watched:?}"
+            );
+            drop(dup);
+        }
+    }
+
     /// A ready ghost whose number is registered again for another file: only the new file's
     /// own readiness is reported under the new key.
     #[test]

@@ -686,6 +686,79 @@ mod select {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     scalable_tests!();
 
+    /// The scan of the output sets stops once it has seen as many bits as select(2) said it
+    /// left set, counting a word's read and write bits apart: here the first word holds three
+    /// fds ready both ways (six bits) and a later word one more, which must not be missed. In
+    /// a child process, so that the fd numbers are known (3 to 8 for the pairs, 200 for the
+    /// last one).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
+    fn every_word_of_the_sets_is_scanned() {
+        in_child(module_path!(), "every_word_of_the_sets_is_scanned", || {
+            let pairs: Vec<_> = (0..3).map(|_| pair()).collect();
+            let (a, far_peer) = pair();
+            dup_onto(&a, 200);
+            drop(a);
+            // SAFETY: fd 200 was just made by dup_onto and nothing else owns it.
+            let _far = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(200) };
+            let mut s: Sel<RawFd, ()> = new();
+            let mut want = Vec::new();
+            for (x, y) in &pairs {
+                assert!(x.as_raw_fd() < 64, "{}", x.as_raw_fd());
+                s.register(x.as_raw_fd(), EVENT_READ | EVENT_WRITE, ())
+                    .unwrap();
+                (&*y).write_all(b"x").unwrap();
+                want.push((x.as_raw_fd(), EVENT_READ | EVENT_WRITE));
+            }
+            s.register(200, EVENT_WRITE, ()).unwrap();
+            want.push((200, EVENT_WRITE));
+            let mut got: Vec<_> = s
+                .select(Some(Duration::from_secs(5)))
+                .unwrap()
+                .iter()
+                .map(|(k, e)| (k.fd, *e))
+                .collect();
+            got.sort_unstable_by_key(|&(fd, _)| fd);
+            assert_eq!(got, want);
+            drop(far_peer);
+        });
+    }
+
+    /// Where select(2) takes any nfds (Linux), the waker's fd may be above FD_SETSIZE too: in a
+    /// child whose numbers below it are all taken, `waker()` works and wakes.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    #[cfg_attr(miri, ignore = "spawns a process (posix_spawn), which Miri cannot run")]
+    fn waker_above_fd_setsize() {
+        let name = concat!(module_path!(), "::waker_above_fd_setsize");
+        if skip_select_above_fd_setsize_under_qemu(name, Backend::Select) {
+            return;
+        }
+        in_child(module_path!(), "waker_above_fd_setsize", || {
+            let setsize = ioselectors_sys::FD_SETSIZE;
+            let Some(_restore) = raise_nofile(setsize + 64) else {
+                cannot_run(name, "RLIMIT_NOFILE cannot be raised above FD_SETSIZE");
+                return;
+            };
+            // Every free number below FD_SETSIZE taken (dup picks the lowest free one).
+            let (a, _b) = pair();
+            let mut fillers = Vec::new();
+            loop {
+                let fd = a.try_clone().unwrap();
+                if fd.as_raw_fd() as usize >= setsize {
+                    break;
+                }
+                fillers.push(fd);
+            }
+            let mut s: Sel<RawFd, ()> = new();
+            let waker = s.waker().unwrap();
+            waker.wake().unwrap();
+            assert!(s.select(Some(Duration::from_secs(5))).unwrap().is_empty());
+            drop(fillers);
+        });
+    }
+
     /// Where select(2) cannot take fds >= FD_SETSIZE, registering one fails cleanly (CPython
     /// accepts it and fails in select()).
     #[cfg(not(any(target_os = "linux", target_os = "android")))]

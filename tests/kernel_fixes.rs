@@ -130,29 +130,12 @@ fn fd_one_is_the_callers_before_any_waker() {
         // untouched).
         let mut code = i32::from(unsafe { libc::dup2(a.as_raw_fd(), 1) } != 1);
         (&b).write_all(b"x").unwrap();
-        let check = |sel: &mut dyn FnMut() -> Result<Vec<(RawFd, Events)>, Error>| {
-            sel() == Ok(vec![(1, Events::READ)])
-        };
         for (bit, os) in Os::ALL.into_iter().enumerate() {
-            let mut sel = Kq::with_kernel(ModelKq::new(os));
-            let ok = check(&mut || {
-                sel.register(1, Events::READ, ())?;
-                let ready = sel.select(FIVE)?.iter().map(|(k, e)| (k.fd, *e)).collect();
-                sel.modify(&1, Events::WRITE, ())?;
-                sel.unregister(&1)?;
-                Ok(ready)
-            });
+            let ok = fd_one_round(&mut Kq::with_kernel(ModelKq::new(os)));
             code |= i32::from(!ok) << (bit + 1);
         }
         for os in dp::Os::ALL {
-            let mut sel = Dp::with_kernel(ModelDevpoll::new(os));
-            let ok = check(&mut || {
-                sel.register(1, Events::READ, ())?;
-                let ready = sel.select(FIVE)?.iter().map(|(k, e)| (k.fd, *e)).collect();
-                sel.modify(&1, Events::WRITE, ())?;
-                sel.unregister(&1)?;
-                Ok(ready)
-            });
+            let ok = fd_one_round(&mut Dp::with_kernel(ModelDevpoll::new(os)));
             code |= i32::from(!ok) << 7;
         }
         // SAFETY: leaves the child at once, without running the parent's atexit handlers.
@@ -169,6 +152,19 @@ fn fd_one_is_the_callers_before_any_waker() {
         Os::ALL,
         dp::Os::ALL
     );
+}
+
+/// `fd_one_is_the_callers_before_any_waker`'s round on one selector: fd 1 registered, reported
+/// readable alone, modified and unregistered.
+fn fd_one_round(sel: &mut impl BaseSelector<RawFd, ()>) -> bool {
+    let mut round = || -> Result<Vec<(RawFd, Events)>, Error> {
+        sel.register(1, Events::READ, ())?;
+        let ready = sel.select(FIVE)?.iter().map(|(k, e)| (k.fd, *e)).collect();
+        sel.modify(&1, Events::WRITE, ())?;
+        sel.unregister(&1)?;
+        Ok(ready)
+    };
+    round() == Ok(vec![(1, Events::READ)])
 }
 
 /// DP_POLL's dp_nfds is the number of registered fds (plus the waker), not the buffer's
